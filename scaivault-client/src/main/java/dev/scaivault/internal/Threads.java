@@ -2,9 +2,13 @@ package dev.scaivault.internal;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Not API. Every thread this library starts is a daemon named {@code scaivault-<role>-<n>}. */
 public final class Threads {
+    private static final Logger log = LoggerFactory.getLogger(Threads.class);
+
     private Threads() {}
 
     public static ThreadFactory daemonFactory(String prefix) {
@@ -16,6 +20,20 @@ public final class Threads {
             Thread t = new Thread(r, prefix + '-' + n.incrementAndGet());
             t.setDaemon(true);
             return t;
+        };
+    }
+
+    /** Wraps a background task so that an exception is logged instead of silently killing a timer. */
+    public static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException | Error e) {
+                log.error("background task {} failed", task.getClass().getName(), e);
+                if (e instanceof Error err && !(err instanceof LinkageError)) {
+                    throw err;
+                }
+            }
         };
     }
 }

@@ -1,0 +1,35 @@
+package dev.scaivault;
+
+import java.time.Duration;
+
+/**
+ * ScaiVault's dynamic secrets: generate credentials for an engine's role, and manage their leases. Every
+ * method is a single call (with the client's retry policy); keeping a lease alive is the job of a lease
+ * source built on top of this.
+ *
+ * @see ScaiVault#dynamic()
+ */
+public interface DynamicSecrets {
+
+    /**
+     * Generates credentials ({@code POST /v1/dynamic/engines/{engine}/creds/{role}}).
+     *
+     * @param ttl the life to ask for, or {@code null} for the engine's default
+     */
+    Lease generate(String engine, String role, Duration ttl);
+
+    /**
+     * Asks for {@code increment} more life. Near the engine's max TTL the server grants less than asked;
+     * compare {@link Lease#expiresAt()} with what you asked for.
+     *
+     * @throws ScaiVaultApiException {@code lease_not_found} (404) when the lease is gone,
+     *     {@code lease_not_renewable} (400)
+     */
+    Lease renew(String leaseId, Duration increment);
+
+    /** Revokes a lease; a lease that is already gone counts as revoked. */
+    void revoke(String leaseId);
+
+    /** Looks a lease up (without its data). */
+    Lease lookup(String leaseId);
+}
