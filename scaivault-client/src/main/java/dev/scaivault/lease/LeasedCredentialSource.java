@@ -276,9 +276,11 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
                     h.renewable
                             ? "remaining life below the rotate threshold"
                             : "lease is not renewable and reached the rotate threshold");
-            return;
+        } else if (h.renewable) {
+            renew(h);
+        } else {
+            plan(h);
         }
-        renew(h);
     }
 
     private void renew(Held h) {
@@ -315,7 +317,10 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             onRenewFailed(h, e);
             return;
         }
-        boolean extended = r.expiresAt().isAfter(before.expiresAt())
+        // An increment shorter than the life left legitimately moves the expiry earlier; only when we asked
+        // for more than was left does an expiry that did not move mean the lease is stuck at its max.
+        boolean askedBeyondExpiry = clock().instant().plus(asked).isAfter(before.expiresAt());
+        boolean extended = (!askedBeyondExpiry || r.expiresAt().isAfter(before.expiresAt()))
                 && r.duration().compareTo(asked.minus(tolerance(asked))) >= 0
                 && !atMax(r)
                 && r.renewable();
@@ -742,8 +747,13 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         }
     }
 
+    /**
+     * {@code expiry - threshold * base}, base the lease's original duration, or the renewal increment when
+     * that is shorter (otherwise every renewal would land below the threshold).
+     */
     private Instant rotateAt(Held h) {
-        return h.lease.expiresAt().minus(LeaseTiming.scale(h.original, threshold));
+        Duration base = increment != null ? LeaseTiming.min(h.original, increment) : h.original;
+        return h.lease.expiresAt().minus(LeaseTiming.scale(base, threshold));
     }
 
     private void fire(Runnable event) {
@@ -801,8 +811,8 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         volatile Lease lease;
         boolean renewable;
         Duration grace;
-        boolean gone;
-        boolean revoked;
+        volatile boolean gone;
+        volatile boolean revoked;
         CompletableFuture<Void> handOff;
         volatile boolean handedOff;
         Scheduler.Cancellable revokeTask;

@@ -402,6 +402,16 @@ class LeasedCredentialSourceTest {
     }
 
     @Test
+    void anIncrementShorterThanTheThresholdDoesNotRotateEveryRenewal() {
+        fake.ttl(HOUR, Duration.ofDays(1));
+        LeasedCredentialSource s = build(builder().increment(Duration.ofMinutes(5)));
+        scheduler.advance(Duration.ofHours(3));
+        assertThat(fake.generated()).isEqualTo(1);
+        assertThat(fake.calls("renew").size()).isGreaterThan(30);
+        assertThat(s.current().origin()).isEqualTo("lease lease_1");
+    }
+
+    @Test
     void aPredecessorWithoutHandOffIsRevokedAtItsExpiry() {
         fake.ttl(HOUR, Duration.ofMinutes(80));
         LeasedCredentialSource s = build(builder());
