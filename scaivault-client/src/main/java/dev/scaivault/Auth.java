@@ -156,7 +156,8 @@ public abstract sealed class Auth {
                             true,
                             false,
                             what,
-                            authorization);
+                            authorization,
+                            null);
                     Http.Answer a = http.execute(call, tokenUrl);
                     return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), what);
                 }

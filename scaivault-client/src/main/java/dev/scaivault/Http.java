@@ -62,25 +62,31 @@ final class Http {
             boolean idempotent,
             boolean authenticated,
             String what,
-            String authorization) {
+            String authorization,
+            Duration longPoll) {
         static Call get(String path, String what) {
-            return new Call("GET", path, Map.of(), null, null, true, true, what, null);
+            return new Call("GET", path, Map.of(), null, null, true, true, what, null, null);
         }
 
         static Call post(String path, byte[] body, boolean idempotent, String what) {
-            return new Call("POST", path, Map.of(), body, null, idempotent, true, what, null);
+            return new Call("POST", path, Map.of(), body, null, idempotent, true, what, null, null);
         }
 
         static Call put(String path, byte[] body, String what) {
-            return new Call("PUT", path, Map.of(), body, null, false, true, what, null);
+            return new Call("PUT", path, Map.of(), body, null, false, true, what, null, null);
         }
 
         Call query(Map<String, String> q) {
-            return new Call(method, path, q, body, rawBody, idempotent, authenticated, what, authorization);
+            return new Call(method, path, q, body, rawBody, idempotent, authenticated, what, authorization, longPoll);
         }
 
         Call unauthenticated() {
-            return new Call(method, path, query, body, rawBody, idempotent, false, what, authorization);
+            return new Call(method, path, query, body, rawBody, idempotent, false, what, authorization, longPoll);
+        }
+
+        /** The server may hold this call for up to {@code wait} before it answers. */
+        Call longPoll(Duration wait) {
+            return new Call(method, path, query, body, rawBody, idempotent, authenticated, what, authorization, wait);
         }
 
         @Override
@@ -127,12 +133,29 @@ final class Http {
     }
 
     Answer execute(Call call) {
-        return execute(call, url(call));
+        return execute(call, url(call), c -> {});
     }
 
     /** Calls an absolute URL (ScaiKey's token endpoint lives outside the ScaiVault base). */
     Answer execute(Call call, HttpUrl url) {
-        Instant deadline = clock.instant().plus(policy.callBudget());
+        return execute(call, url, c -> {});
+    }
+
+    /** {@code onCall} receives a way to cancel each attempt while it is in flight (to stop a long poll). */
+    Answer execute(Call call, java.util.function.Consumer<Runnable> onCall) {
+        return execute(call, url(call), onCall);
+    }
+
+    private Answer execute(Call call, HttpUrl url, java.util.function.Consumer<Runnable> onCall) {
+        Duration budget = call.longPoll() == null
+                ? policy.callBudget()
+                : policy.callBudget().plus(call.longPoll());
+        OkHttpClient client = call.longPoll() == null
+                ? ok
+                : ok.newBuilder()
+                        .readTimeout(Duration.ofMillis(ok.readTimeoutMillis()).plus(call.longPoll()))
+                        .build();
+        Instant deadline = clock.instant().plus(budget);
         boolean refreshedToken = false;
         for (int attempt = 1; ; attempt++) {
             String token = call.authenticated() ? tokens.token() : null;
@@ -140,7 +163,8 @@ final class Http {
             long started = System.nanoTime();
             Duration delay;
             RuntimeException failure;
-            okhttp3.Call http = ok.newCall(request);
+            okhttp3.Call http = client.newCall(request);
+            onCall.accept(http::cancel);
             // The budget bounds the whole call, including an attempt that hangs on a slow server.
             http.timeout()
                     .timeout(

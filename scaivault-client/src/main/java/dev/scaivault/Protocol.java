@@ -104,6 +104,16 @@ final class Protocol {
         return s;
     }
 
+    static final String SUBSCRIPTIONS = "/v1/subscriptions";
+
+    static String subscriptionPoll(String id) {
+        return SUBSCRIPTIONS + "/" + nonBlank(id, "subscription id") + "/poll";
+    }
+
+    static String subscriptionAck(String id) {
+        return SUBSCRIPTIONS + "/" + nonBlank(id, "subscription id") + "/ack";
+    }
+
     // ---- request bodies ----------------------------------------------------------------------------
 
     static byte[] exchangeBody(String subjectToken, String role, String audience) {
@@ -153,6 +163,21 @@ final class Protocol {
         if (increment != null) {
             n.put("increment", Math.max(1, increment.toSeconds()));
         }
+        return bytes(n);
+    }
+
+    static byte[] subscribeBody(String name, List<String> paths, List<String> events) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("name", name);
+        n.set("paths", JSON.valueToTree(paths));
+        n.set("events", JSON.valueToTree(events));
+        n.putObject("delivery").put("type", "polling").put("buffer_size", 1000);
+        return bytes(n);
+    }
+
+    static byte[] ackBody(List<String> eventIds) {
+        ObjectNode n = JSON.createObjectNode();
+        n.set("event_ids", JSON.valueToTree(eventIds));
         return bytes(n);
     }
 
@@ -235,6 +260,32 @@ final class Protocol {
                 strings(n.path("scopes")),
                 strings(n.path("roles")),
                 instant(n, "token_expires_at"));
+    }
+
+    static EventSubscription subscription(JsonNode n) {
+        String id = text(n, "id", text(n, "subscription_id", null));
+        if (id == null) {
+            throw new ScaiVaultException("create subscription: the response has no id");
+        }
+        return new EventSubscription(id, text(n, "name", null), text(n, "status", null));
+    }
+
+    static EventBatch events(JsonNode n) {
+        List<Event> out = new ArrayList<>();
+        for (JsonNode e : n.path("events")) {
+            Map<String, Object> data = e.path("data").isObject()
+                    ? JSON.convertValue(
+                            e.get("data"),
+                            JSON.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class))
+                    : Map.of();
+            out.add(new Event(
+                    text(e, "event_id", null),
+                    text(e, "event_type", null),
+                    instant(e, "timestamp"),
+                    text(e, "path", null),
+                    data));
+        }
+        return new EventBatch(out, n.path("has_more").asBoolean(false));
     }
 
     /**

@@ -46,6 +46,8 @@ public final class ScaiVault implements AutoCloseable {
     private final Secrets secrets;
     private final SecretCache cache;
     private final DynamicSecrets dynamic;
+    private final Events events;
+    private final Scheduler scheduler;
     private final ExecutorService refreshPool;
 
     private ScaiVault(Builder b, HttpUrl url) {
@@ -75,11 +77,15 @@ public final class ScaiVault implements AutoCloseable {
                 b.callBudget.plus(b.readTimeout));
         http.tokens(tokens);
         this.secrets = new Secrets(http);
-        this.refreshPool = new ThreadPoolExecutor(
-                0, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Threads.daemonFactory("scaivault-refresh"));
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(
+                2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Threads.daemonFactory("scaivault-refresh"));
+        pool.allowCoreThreadTimeOut(true);
+        this.refreshPool = pool;
         this.cache = new SecretCache(
                 secrets, b.scheduler.clock(), b.cacheTtl, b.cacheMaxStaleness, b.cacheMaxSize, refreshPool);
         this.dynamic = new HttpDynamicSecrets(http, b.scheduler.clock());
+        this.events = new Events(http);
+        this.scheduler = b.scheduler;
     }
 
     public static Builder builder() {
@@ -106,6 +112,20 @@ public final class ScaiVault implements AutoCloseable {
         return dynamic;
     }
 
+    /** Polling subscriptions to ScaiVault's events. */
+    public Events events() {
+        return events;
+    }
+
+    /** The scheduler of this client's background work (the JVM-wide one unless a test injected its own). */
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    java.util.concurrent.Executor refreshExecutor() {
+        return refreshPool;
+    }
+
     /** Who ScaiVault thinks this client is. */
     public Identity whoami() {
         String what = "whoami";
@@ -116,7 +136,8 @@ public final class ScaiVault implements AutoCloseable {
     /** True when {@code GET /v1/health/ready} answers 200 (no retries; a failure answers false). */
     public boolean ready() {
         try {
-            http.execute(new Http.Call("GET", Protocol.READY, Map.of(), null, null, false, false, "readiness", null));
+            http.execute(
+                    new Http.Call("GET", Protocol.READY, Map.of(), null, null, false, false, "readiness", null, null));
             return true;
         } catch (ScaiVaultException e) {
             return false;
