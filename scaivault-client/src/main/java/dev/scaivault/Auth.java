@@ -1,0 +1,248 @@
+package dev.scaivault;
+
+import dev.scaivault.Protocol.IssuedToken;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Objects;
+import okhttp3.FormBody;
+import okhttp3.HttpUrl;
+
+/**
+ * How the client proves who it is. Immutable; {@link #toString()} never shows a token or client secret.
+ *
+ * <ul>
+ *   <li>{@link #token(String)}: a static personal access token ({@code skt_...}) or any bearer JWT.
+ *   <li>{@link #clientCredentials(String, String, String)}: an OAuth client-credentials grant at ScaiKey.
+ *   <li>{@link #kubernetes(Path)}: Kubernetes workload identity; the pod's projected service-account token is
+ *       exchanged at {@code POST /v1/auth/exchange} and the file is re-read at every exchange, because kubelet
+ *       rewrites it (about every 48 minutes).
+ * </ul>
+ */
+public abstract sealed class Auth {
+    /** Where kubelet mounts the default service-account token. */
+    public static final Path DEFAULT_KUBERNETES_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+
+    /** ScaiKey's token endpoint for the managed service; pages of the docs name others, so it is configurable. */
+    public static final String DEFAULT_SCAIKEY_TOKEN_URL = "https://scaikey.scailabs.ai/oauth/token";
+
+    private Auth() {}
+
+    public static Auth token(String token) {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("static token is empty");
+        }
+        return new StaticToken(token.strip());
+    }
+
+    public static ClientCredentials clientCredentials(String tokenUrl, String clientId, String clientSecret) {
+        return new ClientCredentials(tokenUrl, clientId, clientSecret, null, true);
+    }
+
+    public static Kubernetes kubernetes(Path tokenFile) {
+        return new Kubernetes(tokenFile, null, null);
+    }
+
+    public static Kubernetes kubernetes() {
+        return kubernetes(DEFAULT_KUBERNETES_TOKEN);
+    }
+
+    abstract TokenCache.Source source(Http http, Clock clock);
+
+    static final class StaticToken extends Auth {
+        private final String token;
+
+        StaticToken(String token) {
+            this.token = token;
+        }
+
+        @Override
+        TokenCache.Source source(Http http, Clock clock) {
+            return new TokenCache.Source() {
+                @Override
+                public IssuedToken fetch() {
+                    return new IssuedToken(token, clock.instant(), null);
+                }
+
+                @Override
+                public String describe() {
+                    return "static token";
+                }
+
+                @Override
+                public boolean renewable() {
+                    return false;
+                }
+            };
+        }
+
+        @Override
+        public String toString() {
+            return "Auth.token(<redacted>)";
+        }
+    }
+
+    /** A client-credentials grant at ScaiKey. HTTP Basic client authentication unless {@link #withFormAuth()}. */
+    public static final class ClientCredentials extends Auth {
+        private final HttpUrl tokenUrl;
+        private final String clientId;
+        private final String clientSecret;
+        private final String scope;
+        private final boolean basic;
+
+        ClientCredentials(String tokenUrl, String clientId, String clientSecret, String scope, boolean basic) {
+            Objects.requireNonNull(tokenUrl, "ScaiKey token URL");
+            HttpUrl u = HttpUrl.parse(tokenUrl);
+            if (u == null) {
+                throw new IllegalArgumentException("ScaiKey token URL '" + tokenUrl + "' is not an http(s) URL");
+            }
+            if (clientId == null || clientId.isBlank()) {
+                throw new IllegalArgumentException("client id is empty");
+            }
+            if (clientSecret == null || clientSecret.isEmpty()) {
+                throw new IllegalArgumentException("client secret of client " + clientId + " is empty");
+            }
+            this.tokenUrl = u;
+            this.clientId = clientId;
+            this.clientSecret = clientSecret;
+            this.scope = scope;
+            this.basic = basic;
+        }
+
+        /** Space-separated scopes to ask for. */
+        public ClientCredentials withScope(String scope) {
+            return new ClientCredentials(tokenUrl.toString(), clientId, clientSecret, scope, basic);
+        }
+
+        /** Sends {@code client_id}/{@code client_secret} as form fields instead of HTTP Basic. */
+        public ClientCredentials withFormAuth() {
+            return new ClientCredentials(tokenUrl.toString(), clientId, clientSecret, scope, false);
+        }
+
+        HttpUrl tokenUrl() {
+            return tokenUrl;
+        }
+
+        @Override
+        TokenCache.Source source(Http http, Clock clock) {
+            String what = "client credentials grant for " + clientId + " at " + tokenUrl.host();
+            return new TokenCache.Source() {
+                @Override
+                public IssuedToken fetch() {
+                    FormBody.Builder form = new FormBody.Builder().add("grant_type", "client_credentials");
+                    if (scope != null) {
+                        form.add("scope", scope);
+                    }
+                    String authorization = null;
+                    if (basic) {
+                        authorization = "Basic "
+                                + Base64.getEncoder()
+                                        .encodeToString((formEncode(clientId) + ":" + formEncode(clientSecret))
+                                                .getBytes(StandardCharsets.UTF_8));
+                    } else {
+                        form.add("client_id", clientId).add("client_secret", clientSecret);
+                    }
+                    Http.Call call = new Http.Call(
+                            "POST",
+                            tokenUrl.encodedPath(),
+                            Map.of(),
+                            null,
+                            form.build(),
+                            true,
+                            false,
+                            what,
+                            authorization,
+                            null);
+                    Http.Answer a = http.execute(call, tokenUrl);
+                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), what);
+                }
+
+                @Override
+                public String describe() {
+                    return what;
+                }
+            };
+        }
+
+        private static String formEncode(String s) {
+            return java.net.URLEncoder.encode(s, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String toString() {
+            return "Auth.clientCredentials(" + tokenUrl + ", clientId=" + clientId + ", clientSecret=<redacted>"
+                    + (scope != null ? ", scope=" + scope : "") + (basic ? "" : ", form") + ')';
+        }
+    }
+
+    /** Kubernetes workload identity: the projected service-account token exchanged for a ScaiVault token. */
+    public static final class Kubernetes extends Auth {
+        private final Path tokenFile;
+        private final String role;
+        private final String audience;
+
+        Kubernetes(Path tokenFile, String role, String audience) {
+            this.tokenFile = Objects.requireNonNull(tokenFile, "token file");
+            this.role = role;
+            this.audience = audience;
+        }
+
+        /** The ScaiVault role to ask for, e.g. {@code sa:billing}. */
+        public Kubernetes withRole(String role) {
+            return new Kubernetes(tokenFile, role, audience);
+        }
+
+        /** The audience to ask for; the projected token must have been minted for it. */
+        public Kubernetes withAudience(String audience) {
+            return new Kubernetes(tokenFile, role, audience);
+        }
+
+        @Override
+        TokenCache.Source source(Http http, Clock clock) {
+            String what = "workload identity exchange with token file " + tokenFile;
+            return new TokenCache.Source() {
+                @Override
+                public IssuedToken fetch() {
+                    String jwt = readTokenFile();
+                    Http.Call call = Http.Call.post(
+                                    Protocol.EXCHANGE, Protocol.exchangeBody(jwt, role, audience), true, what)
+                            .unauthenticated();
+                    Http.Answer a = http.execute(call);
+                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), what);
+                }
+
+                @Override
+                public String describe() {
+                    return what;
+                }
+            };
+        }
+
+        // Read at every exchange, never cached: kubelet replaces the token long before our process ends.
+        private String readTokenFile() {
+            try {
+                String s = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+                if (s.isEmpty()) {
+                    throw new ScaiVaultException("service-account token file " + tokenFile + " is empty");
+                }
+                return s;
+            } catch (NoSuchFileException e) {
+                throw new ScaiVaultException("service-account token file " + tokenFile + " does not exist");
+            } catch (IOException e) {
+                throw new ScaiVaultException("service-account token file " + tokenFile + " cannot be read: "
+                        + e.getClass().getSimpleName());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Auth.kubernetes(" + tokenFile + (role != null ? ", role=" + role : "")
+                    + (audience != null ? ", audience=" + audience : "") + ')';
+        }
+    }
+}

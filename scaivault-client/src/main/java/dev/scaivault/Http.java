@@ -1,0 +1,337 @@
+package dev.scaivault;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
+import okio.BufferedSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ScaiVault call with the retry policy of the protocol: which answers are retried, how long to wait,
+ * and when to give up. The policy is spelled out here rather than delegated, because its inputs are
+ * ScaiVault's own (error codes, {@code Retry-After}, whether a write may have reached the server) and its
+ * clock and sleep must be injectable so tests can simulate minutes of back-off.
+ */
+final class Http {
+    private static final Logger log = LoggerFactory.getLogger(Http.class);
+    private static final MediaType JSON = MediaType.get("application/json");
+    static final long MAX_RESPONSE_BYTES = 4L << 20;
+
+    /** The policy's knobs. */
+    record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration callBudget) {}
+
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    /** Where bearer tokens come from; {@code null} for unauthenticated calls. */
+    interface Tokens {
+        String token();
+
+        /** The server refused {@code token}: forget it unless it has already been replaced. */
+        void invalidate(String token);
+    }
+
+    /** A request to make. {@code path} starts with {@code /v1/}; {@code what} names it in errors and logs. */
+    record Call(
+            String method,
+            String path,
+            Map<String, String> query,
+            byte[] body,
+            RequestBody rawBody,
+            boolean idempotent,
+            boolean authenticated,
+            String what,
+            String authorization,
+            Duration longPoll) {
+        static Call get(String path, String what) {
+            return new Call("GET", path, Map.of(), null, null, true, true, what, null, null);
+        }
+
+        static Call post(String path, byte[] body, boolean idempotent, String what) {
+            return new Call("POST", path, Map.of(), body, null, idempotent, true, what, null, null);
+        }
+
+        static Call put(String path, byte[] body, String what) {
+            return new Call("PUT", path, Map.of(), body, null, false, true, what, null, null);
+        }
+
+        Call query(Map<String, String> q) {
+            return new Call(method, path, q, body, rawBody, idempotent, authenticated, what, authorization, longPoll);
+        }
+
+        Call unauthenticated() {
+            return new Call(method, path, query, body, rawBody, idempotent, false, what, authorization, longPoll);
+        }
+
+        /** The server may hold this call for up to {@code wait} before it answers. */
+        Call longPoll(Duration wait) {
+            return new Call(method, path, query, body, rawBody, idempotent, authenticated, what, authorization, wait);
+        }
+
+        @Override
+        public String toString() {
+            return "Call{" + method + ' ' + path + '}';
+        }
+    }
+
+    /** A 2xx answer. */
+    record Answer(int status, byte[] body, String requestId) {}
+
+    private final OkHttpClient ok;
+    private final HttpUrl base;
+    private final String userAgent;
+    private final String tenant;
+    private final RetryPolicy policy;
+    private final Clock clock;
+    private final Sleeper sleeper;
+    private volatile Tokens tokens;
+
+    Http(
+            OkHttpClient ok,
+            HttpUrl base,
+            String userAgent,
+            String tenant,
+            RetryPolicy policy,
+            Clock clock,
+            Sleeper sleeper) {
+        this.ok = ok;
+        this.base = base;
+        this.userAgent = userAgent;
+        this.tenant = tenant;
+        this.policy = policy;
+        this.clock = clock;
+        this.sleeper = sleeper;
+    }
+
+    void tokens(Tokens tokens) {
+        this.tokens = tokens;
+    }
+
+    HttpUrl base() {
+        return base;
+    }
+
+    Answer execute(Call call) {
+        return execute(call, url(call), c -> {});
+    }
+
+    /** Calls an absolute URL (ScaiKey's token endpoint lives outside the ScaiVault base). */
+    Answer execute(Call call, HttpUrl url) {
+        return execute(call, url, c -> {});
+    }
+
+    /** {@code onCall} receives a way to cancel each attempt while it is in flight (to stop a long poll). */
+    Answer execute(Call call, java.util.function.Consumer<Runnable> onCall) {
+        return execute(call, url(call), onCall);
+    }
+
+    private Answer execute(Call call, HttpUrl url, java.util.function.Consumer<Runnable> onCall) {
+        Duration budget = call.longPoll() == null
+                ? policy.callBudget()
+                : policy.callBudget().plus(call.longPoll());
+        OkHttpClient client = call.longPoll() == null
+                ? ok
+                : ok.newBuilder()
+                        .readTimeout(Duration.ofMillis(ok.readTimeoutMillis()).plus(call.longPoll()))
+                        .build();
+        Instant deadline = clock.instant().plus(budget);
+        boolean refreshedToken = false;
+        for (int attempt = 1; ; attempt++) {
+            String token = call.authenticated() ? tokens.token() : null;
+            Request request = request(call, url, token);
+            long started = System.nanoTime();
+            Duration delay;
+            RuntimeException failure;
+            okhttp3.Call http = client.newCall(request);
+            onCall.accept(http::cancel);
+            // The budget bounds the whole call, including an attempt that hangs on a slow server.
+            http.timeout()
+                    .timeout(
+                            Math.max(
+                                    1,
+                                    Duration.between(clock.instant(), deadline).toMillis()),
+                            TimeUnit.MILLISECONDS);
+            try (Response response = http.execute()) {
+                int status = response.code();
+                byte[] body = read(response.body(), call.what());
+                String requestId = response.header("X-Request-ID");
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                if (status >= 200 && status < 300) {
+                    log.debug("{} {} -> {} [{}] {} ms", call.method(), call.path(), status, requestId, ms);
+                    return new Answer(status, body, requestId);
+                }
+                ScaiVaultApiException e = Protocol.error(
+                        call.what(), status, body, requestId, response.header("Retry-After"), clock.instant());
+                log.debug("{} {} -> {} {} [{}] {} ms", call.method(), call.path(), status, e.code(), requestId, ms);
+                if (status == 401
+                        && token != null
+                        && !refreshedToken
+                        && ("token_expired".equals(e.code()) || "token_invalid".equals(e.code()))) {
+                    // The token died before we thought it would: get a fresh one once, retry once.
+                    refreshedToken = true;
+                    tokens.invalidate(token);
+                    attempt--;
+                    continue;
+                }
+                delay = retryDelay(call, e, attempt);
+                failure = e;
+            } catch (IOException e) {
+                boolean reached = mayHaveReached(e);
+                failure = new ScaiVaultIoException(
+                        call.what() + ": " + describe(e) + " (" + call.method() + " " + url.host() + ":" + url.port()
+                                + call.path() + ")",
+                        reached,
+                        e);
+                delay = call.idempotent() || !reached ? backoff(attempt) : null;
+            }
+            if (delay == null || attempt >= policy.maxAttempts()) {
+                throw failure;
+            }
+            Instant wakeAt = clock.instant().plus(delay);
+            if (wakeAt.isAfter(deadline)) {
+                throw failure;
+            }
+            log.warn(
+                    "{}: {}; retry {}/{} in {} ms",
+                    call.what(),
+                    failure.getMessage(),
+                    attempt + 1,
+                    policy.maxAttempts(),
+                    delay.toMillis());
+            try {
+                sleeper.sleep(delay);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new ScaiVaultIoException(call.what() + ": interrupted while waiting to retry", true, ie);
+            }
+        }
+    }
+
+    /** How long to wait before retrying after {@code e}, or {@code null} when it must not be retried. */
+    private Duration retryDelay(Call call, ScaiVaultApiException e, int attempt) {
+        int s = e.status();
+        if (s == 429) {
+            // Everyone sharing the identity waits the same Retry-After: a little jitter keeps them apart.
+            return e.retryAfter()
+                    .map(d -> d.plusMillis(ThreadLocalRandom.current().nextLong(0, 100 + d.toMillis() / 10)))
+                    .orElseGet(() -> backoff(attempt));
+        }
+        if ("service_unavailable".equals(e.code())) {
+            // ScaiVault itself refused the request before doing anything: safe to retry, even a write.
+            return backoff(attempt);
+        }
+        if ("internal_error".equals(e.code()) || (s == 500 && e.code().startsWith("http_"))) {
+            return call.idempotent() && attempt == 1 ? backoff(attempt) : null;
+        }
+        if ((s == 502 || s == 503 || s == 504) && call.idempotent()) {
+            return backoff(attempt);
+        }
+        return null;
+    }
+
+    /** Exponential back-off with full jitter: uniform in [0, min(max, initial * 2^(attempt-1))]. */
+    private Duration backoff(int attempt) {
+        long cap = policy.maxBackoff().toMillis();
+        long exp = policy.initialBackoff().toMillis() << Math.min(20, attempt - 1);
+        long bound = Math.max(1, Math.min(cap, exp));
+        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(bound / 2, bound + 1));
+    }
+
+    private static boolean mayHaveReached(IOException e) {
+        if (e instanceof ConnectException
+                || e instanceof UnknownHostException
+                || e instanceof NoRouteToHostException
+                || e instanceof SSLHandshakeException
+                || e instanceof SSLPeerUnverifiedException) {
+            return false;
+        }
+        if (e instanceof InterruptedIOException
+                && e.getMessage() != null
+                && e.getMessage().contains("connect")) {
+            return false;
+        }
+        return true;
+    }
+
+    private static String describe(IOException e) {
+        if (e instanceof ConnectException) {
+            return "connection refused";
+        }
+        if (e instanceof UnknownHostException) {
+            return "unknown host";
+        }
+        if (e instanceof SSLPeerUnverifiedException || e instanceof SSLHandshakeException) {
+            return "TLS handshake failed: " + e.getMessage();
+        }
+        if (e instanceof InterruptedIOException) {
+            return "timed out (" + e.getMessage() + ")";
+        }
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    private HttpUrl url(Call call) {
+        HttpUrl.Builder b = base.newBuilder().addPathSegments(call.path().substring(1));
+        call.query().forEach(b::addQueryParameter);
+        return b.build();
+    }
+
+    private Request request(Call call, HttpUrl url, String token) {
+        Request.Builder b = new Request.Builder().url(url).header("User-Agent", userAgent);
+        b.header("Accept", "application/json");
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        } else if (call.authorization() != null) {
+            b.header("Authorization", call.authorization());
+        }
+        if (tenant != null) {
+            b.header("X-Tenant-ID", tenant);
+        }
+        RequestBody body = call.rawBody() != null
+                ? call.rawBody()
+                : call.body() != null ? RequestBody.create(call.body(), JSON) : null;
+        if (body == null && !call.method().equals("GET")) {
+            body = RequestBody.create(new byte[0], JSON);
+        }
+        return b.method(call.method(), body).build();
+    }
+
+    private static byte[] read(ResponseBody body, String what) throws IOException {
+        if (body == null) {
+            return new byte[0];
+        }
+        long declared = body.contentLength();
+        if (declared > MAX_RESPONSE_BYTES) {
+            throw new ScaiVaultException(
+                    what + ": response of " + declared + " bytes exceeds the limit of " + MAX_RESPONSE_BYTES);
+        }
+        BufferedSource source = body.source();
+        Buffer buffer = new Buffer();
+        while (source.read(buffer, 8192) != -1) {
+            if (buffer.size() > MAX_RESPONSE_BYTES) {
+                throw new ScaiVaultException(what + ": response exceeds the limit of " + MAX_RESPONSE_BYTES + " bytes");
+            }
+        }
+        return buffer.readByteArray();
+    }
+}

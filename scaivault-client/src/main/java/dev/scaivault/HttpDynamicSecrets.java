@@ -1,0 +1,53 @@
+package dev.scaivault;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/** {@link DynamicSecrets} over HTTP. */
+final class HttpDynamicSecrets implements DynamicSecrets {
+    private final Http http;
+    private final Clock clock;
+
+    HttpDynamicSecrets(Http http, Clock clock) {
+        this.http = http;
+        this.clock = clock;
+    }
+
+    @Override
+    public Lease generate(String engine, String role, Duration ttl) {
+        String what = "generate credentials for " + engine + "/" + role;
+        // Not idempotent: every call creates a database role, so an ambiguous failure is not retried.
+        Http.Call call = Http.Call.post(Protocol.dynamicCreds(engine, role), Protocol.generateBody(ttl), false, what);
+        return Protocol.lease(Protocol.parse(http.execute(call).body(), what), clock.instant(), engine, role);
+    }
+
+    @Override
+    public Lease renew(String leaseId, Duration increment) {
+        String what = "renew lease " + leaseId;
+        Http.Call call = Http.Call.post(Protocol.leaseRenew(leaseId), Protocol.renewBody(increment), true, what);
+        return Protocol.lease(Protocol.parse(http.execute(call).body(), what), clock.instant(), null, null);
+    }
+
+    @Override
+    public void revoke(String leaseId) {
+        String what = "revoke lease " + leaseId;
+        try {
+            http.execute(Http.Call.post(Protocol.leaseRevoke(leaseId), null, true, what));
+        } catch (NotFoundException e) {
+            // Already gone (expired or revoked elsewhere): that is what we wanted.
+        }
+    }
+
+    @Override
+    public Lease lookup(String leaseId) {
+        String what = "look up lease " + leaseId;
+        return Protocol.lease(
+                Protocol.parse(
+                        http.execute(Http.Call.get(Protocol.lease(leaseId), what))
+                                .body(),
+                        what),
+                clock.instant(),
+                null,
+                null);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.scaivault;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.Collection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/** Trust built from a PEM CA bundle, replacing the JDK's default trust store for ScaiVault calls. */
+final class Tls {
+    final SSLContext context;
+    final X509TrustManager trustManager;
+
+    private Tls(SSLContext context, X509TrustManager trustManager) {
+        this.context = context;
+        this.trustManager = trustManager;
+    }
+
+    static Tls fromPemBundle(Path bundle, String setting) {
+        Collection<? extends Certificate> certs;
+        try (InputStream in = Files.newInputStream(bundle)) {
+            certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " does not exist");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " cannot be read ("
+                    + e.getClass().getSimpleName() + ")");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException(
+                    setting + ": CA bundle " + bundle + " is not a PEM file of X.509 certificates: " + e.getMessage());
+        }
+        if (certs.isEmpty()) {
+            throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " holds no certificate");
+        }
+        try {
+            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+            ks.load(null, null);
+            int i = 0;
+            for (Certificate c : certs) {
+                ks.setCertificateEntry("ca-" + i++, c);
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            X509TrustManager tm = null;
+            for (TrustManager t : tmf.getTrustManagers()) {
+                if (t instanceof X509TrustManager x) {
+                    tm = x;
+                }
+            }
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {tm}, null);
+            return new Tls(ctx, tm);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build TLS trust from " + bundle, e);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package dev.scaivault;
+
+import dev.scaivault.Protocol.IssuedToken;
+import dev.scaivault.internal.Scheduler;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one bearer token of a client. A token is used until the earlier of its expiry minus a margin and
+ * {@code maxAge} after we obtained it (50 minutes at most, whatever the server says); it is replaced in the
+ * background before then; and however many threads need a token at the same moment, at most one request for a
+ * new one is in flight.
+ */
+final class TokenCache implements Http.Tokens, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TokenCache.class);
+    static final Duration MAX_AGE_CAP = Duration.ofMinutes(50);
+
+    /** Obtains a new token: a static one, a client-credentials grant, or a workload identity exchange. */
+    interface Source {
+        IssuedToken fetch();
+
+        /** Names the source in logs and errors, without any secret: {@code kubernetes token /var/run/...}. */
+        String describe();
+
+        /** False for a static token: there is nothing to renew in the background. */
+        default boolean renewable() {
+            return true;
+        }
+    }
+
+    private record Entry(String value, Instant issuedAt, Instant usableUntil, Instant refreshAt) {
+        @Override
+        public String toString() {
+            return "Entry{issuedAt=" + issuedAt + ", usableUntil=" + usableUntil + '}';
+        }
+    }
+
+    private final Source source;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final Duration maxAge;
+    private final Duration margin;
+    private final Duration waitLimit;
+    private final Object lock = new Object();
+
+    private volatile Entry current;
+    private CompletableFuture<Entry> inflight; // guarded by lock
+    private Scheduler.Cancellable scheduled; // guarded by lock
+    private volatile boolean closed;
+    private volatile Instant lastRefresh;
+    private volatile long refreshes;
+
+    TokenCache(Source source, Scheduler scheduler, Duration maxAge, Duration margin, Duration waitLimit) {
+        if (maxAge.compareTo(MAX_AGE_CAP) > 0 || maxAge.isNegative() || maxAge.isZero()) {
+            throw new IllegalArgumentException(
+                    "token max age " + maxAge + " is out of range: it must be positive and at most " + MAX_AGE_CAP);
+        }
+        this.source = source;
+        this.scheduler = scheduler;
+        this.clock = scheduler.clock();
+        this.maxAge = maxAge;
+        this.margin = margin;
+        this.waitLimit = waitLimit;
+    }
+
+    @Override
+    public String token() {
+        Entry e = current;
+        if (e != null && clock.instant().isBefore(e.usableUntil)) {
+            return e.value;
+        }
+        return obtain(false).value;
+    }
+
+    @Override
+    public void invalidate(String token) {
+        synchronized (lock) {
+            Entry e = current;
+            if (e != null && e.value.equals(token)) {
+                current = null;
+                log.info("bearer token from {} was refused by ScaiVault; obtaining a new one", source.describe());
+            }
+        }
+    }
+
+    /** When the token in use was obtained, if there is one. */
+    Instant tokenIssuedAt() {
+        Entry e = current;
+        return e == null ? null : e.issuedAt;
+    }
+
+    long refreshes() {
+        return refreshes;
+    }
+
+    Instant lastRefresh() {
+        return lastRefresh;
+    }
+
+    /**
+     * Returns a usable token, obtaining one if needed. {@code background} forces a new token even while the
+     * current one is still usable (the refresh ahead of time); a caller's thread never does that.
+     */
+    private Entry obtain(boolean background) {
+        CompletableFuture<Entry> f;
+        boolean leader = false;
+        synchronized (lock) {
+            Entry e = current;
+            if (!background && e != null && clock.instant().isBefore(e.usableUntil)) {
+                return e;
+            }
+            if (inflight == null) {
+                inflight = new CompletableFuture<>();
+                leader = true;
+            } else if (background) {
+                return null;
+            }
+            f = inflight;
+        }
+        if (leader) {
+            fetchInto(f);
+        }
+        return await(f);
+    }
+
+    private void fetchInto(CompletableFuture<Entry> f) {
+        try {
+            IssuedToken t = source.fetch();
+            Entry e = entry(t);
+            synchronized (lock) {
+                current = e;
+                inflight = null;
+            }
+            refreshes++;
+            lastRefresh = e.issuedAt;
+            log.debug("new bearer token from {}, usable until {}", source.describe(), e.usableUntil);
+            scheduleRefresh(e.refreshAt);
+            f.complete(e);
+        } catch (RuntimeException ex) {
+            synchronized (lock) {
+                inflight = null;
+            }
+            f.completeExceptionally(ex);
+        }
+    }
+
+    private Entry await(CompletableFuture<Entry> f) {
+        try {
+            return f.get(waitLimit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof ScaiVaultException s) {
+                throw s;
+            }
+            throw new ScaiVaultException("cannot obtain a bearer token from " + source.describe(), c);
+        } catch (TimeoutException e) {
+            throw new ScaiVaultIoException(
+                    "timed out after " + waitLimit + " waiting for a bearer token from " + source.describe(), true, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ScaiVaultIoException("interrupted waiting for a bearer token", true, e);
+        }
+    }
+
+    private Entry entry(IssuedToken t) {
+        Instant issued = clock.instant();
+        Instant cap = issued.plus(maxAge);
+        Instant until = cap;
+        if (t.expiresAt() != null) {
+            Instant byExpiry = t.expiresAt().minus(margin);
+            if (!byExpiry.isAfter(issued)) {
+                // A token shorter-lived than the margin: use the first half of its life.
+                byExpiry = issued.plus(Duration.between(issued, t.expiresAt()).dividedBy(2));
+            }
+            if (byExpiry.isBefore(until)) {
+                until = byExpiry;
+            }
+        }
+        // Replace at 80% of the usable life, leaving room for a retry or two before the old one is unusable.
+        Instant refreshAt =
+                issued.plus(Duration.between(issued, until).multipliedBy(4).dividedBy(5));
+        return new Entry(t.value(), issued, until, refreshAt);
+    }
+
+    private void scheduleRefresh(Instant at) {
+        if (!source.renewable()) {
+            return;
+        }
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            if (scheduled != null) {
+                scheduled.cancel();
+            }
+            scheduled = scheduler.schedule(Duration.between(clock.instant(), at), this::refreshInBackground);
+        }
+    }
+
+    private void refreshInBackground() {
+        if (closed) {
+            return;
+        }
+        try {
+            obtain(true);
+        } catch (RuntimeException e) {
+            Entry e0 = current;
+            Instant now = clock.instant();
+            if (e0 == null || !now.isBefore(e0.usableUntil)) {
+                log.warn("background token refresh from {} failed: {}", source.describe(), e.getMessage());
+                return; // the next caller will try again in the foreground
+            }
+            Duration left = Duration.between(now, e0.usableUntil);
+            // Retry more often as the end nears, but not in a tight loop: the last second is the caller's.
+            Duration retryIn = min(Duration.ofSeconds(30), left.dividedBy(4));
+            if (retryIn.compareTo(Duration.ofSeconds(1)) < 0) {
+                log.warn("background token refresh from {} failed: {}", source.describe(), e.getMessage());
+                return;
+            }
+            log.warn(
+                    "background token refresh from {} failed: {}; current token usable for {} s more, retrying in {} ms",
+                    source.describe(),
+                    e.getMessage(),
+                    left.toSeconds(),
+                    retryIn.toMillis());
+            scheduleRefresh(now.plus(retryIn));
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            if (scheduled != null) {
+                scheduled.cancel();
+            }
+        }
+    }
+}
