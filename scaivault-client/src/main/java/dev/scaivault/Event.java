@@ -9,6 +9,7 @@ import java.util.Map;
  */
 public record Event(String eventId, String eventType, Instant timestamp, String path, Map<String, Object> data) {
     public Event {
-        data = Map.copyOf(data);
+        // JSON nulls are legal in event data, and Map.copyOf would refuse them.
+        data = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(data));
     }
 }

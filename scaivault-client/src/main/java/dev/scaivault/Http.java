@@ -197,6 +197,9 @@ final class Http {
                 delay = retryDelay(call, e, attempt);
                 failure = e;
             } catch (IOException e) {
+                if (http.isCanceled()) {
+                    throw new ScaiVaultIoException(call.what() + ": cancelled", true, e);
+                }
                 boolean reached = mayHaveReached(e);
                 failure = new ScaiVaultIoException(
                         call.what() + ": " + describe(e) + " (" + call.method() + " " + url.host() + ":" + url.port()
@@ -213,8 +216,7 @@ final class Http {
                 throw failure;
             }
             log.warn(
-                    "{}: {}; retry {}/{} in {} ms",
-                    call.what(),
+                    "{}; retry {}/{} in {} ms",
                     failure.getMessage(),
                     attempt + 1,
                     policy.maxAttempts(),

@@ -58,7 +58,8 @@ public final class SecretCache {
                 .expireAfter(new Expiry<String, Entry>() {
                     @Override
                     public long expireAfterCreate(String key, Entry e, long currentTime) {
-                        return nanosUntil(e.fetchedAt.plus(SecretCache.this.maxStaleness));
+                        // Kept past the staleness limit so a read then fails with the reason, not a bare I/O error.
+                        return nanosUntil(e.fetchedAt.plus(SecretCache.this.maxStaleness.multipliedBy(2)));
                     }
 
                     @Override

@@ -67,6 +67,18 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
         this.pollTimeout = b.pollTimeout;
         this.minPollInterval = b.minPollInterval;
         this.refreshExecutor = b.vault.refreshExecutor();
+        // Subscribe first, then read: a rotation between the two is then seen as an event, not lost.
+        EventSubscription first = null;
+        if (b.events) {
+            try {
+                first = subscribe();
+            } catch (ScaiVaultException e) {
+                log.warn(
+                        "secret {}: cannot subscribe to rotation events yet ({}); will keep trying",
+                        path,
+                        e.getMessage());
+            }
+        }
         try {
             reload();
         } catch (ScaiVaultException e) {
@@ -77,7 +89,8 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
             log.warn("secret {}: starting without credentials: {}", path, e.getMessage());
         }
         if (b.events) {
-            poller = Threads.daemonFactory("scaivault-events").newThread(this::pollLoop);
+            EventSubscription sub = first;
+            poller = Threads.daemonFactory("scaivault-events").newThread(() -> pollLoop(sub));
             poller.setName("scaivault-events-" + THREADS.incrementAndGet());
             poller.start();
         } else {
@@ -163,8 +176,15 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
         });
     }
 
-    private void pollLoop() {
-        EventSubscription sub = null;
+    private EventSubscription subscribe() {
+        EventSubscription sub =
+                events.subscribe("scaivault-java " + path + " " + UUID.randomUUID(), List.of(path), EVENT_TYPES);
+        log.debug("secret {}: subscribed to rotation events as {}", path, sub.id());
+        return sub;
+    }
+
+    private void pollLoop(EventSubscription initial) {
+        EventSubscription sub = initial;
         String since = null;
         int failures = 0;
         while (!isClosed()) {
@@ -224,6 +244,10 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
                 pause(wait);
             }
         }
+    }
+
+    private static String describe(RuntimeException e) {
+        return e instanceof ScaiVaultException ? e.getMessage() : e.getClass().getName() + ": " + e.getMessage();
     }
 
     private static Duration backoff(int failures, Duration retryAfter) {
