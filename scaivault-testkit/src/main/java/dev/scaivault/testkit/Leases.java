@@ -26,6 +26,7 @@ final class Leases {
         final String username;
         final Instant issuedAt;
         final Instant maxExpiresAt;
+        final long order = ORDER.incrementAndGet();
         Instant renewedAt;
         Instant expiresAt;
         boolean gone;
@@ -40,6 +41,8 @@ final class Leases {
             this.maxExpiresAt = maxExpiresAt;
         }
     }
+
+    private static final java.util.concurrent.atomic.AtomicLong ORDER = new java.util.concurrent.atomic.AtomicLong();
 
     private final Clock clock;
     private final Events events;
@@ -174,8 +177,10 @@ final class Leases {
     }
 
     List<LeaseInfo> snapshot() {
+        List<Lease> sorted = new ArrayList<>(live.values());
+        sorted.sort(Comparator.comparingLong(l -> l.order));
         List<LeaseInfo> out = new ArrayList<>();
-        for (Lease l : live.values()) {
+        for (Lease l : sorted) {
             synchronized (l) {
                 if (!l.gone) {
                     out.add(new LeaseInfo(
@@ -183,7 +188,6 @@ final class Leases {
                 }
             }
         }
-        out.sort(Comparator.comparing(LeaseInfo::issuedAt).thenComparing(LeaseInfo::id));
         return out;
     }
 
