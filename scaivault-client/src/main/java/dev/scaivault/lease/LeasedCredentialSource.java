@@ -212,7 +212,13 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         String msg = name() + ": could not generate credentials for engine '" + engine + "' role '" + role
                 + "'" + (prev == null ? "" : " to succeed lease " + prev.id) + ": " + describe(e)
                 + "; attempt " + n + ", next in " + delay
-                + (predecessorValid ? "; lease " + prev.id + " valid until " + prev.lease.expiresAt() : "");
+                + (prev == null
+                        ? ""
+                        : predecessorValid
+                                ? "; lease " + prev.id + " valid until " + prev.lease.expiresAt()
+                                : prev.gone
+                                        ? "; lease " + prev.id + " is gone"
+                                        : "; lease " + prev.id + " expired at " + prev.lease.expiresAt());
         recordFailure(msg);
         log.warn(msg);
         fire(() -> events.error(msg, e));
