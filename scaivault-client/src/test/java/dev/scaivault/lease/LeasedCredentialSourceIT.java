@@ -69,6 +69,8 @@ class LeasedCredentialSourceIT {
                 .postgresEngine("postgres", pg.adminDataSource(), pg.jdbcUrl())
                 .postgresRole("postgres", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))
                 .postgresRole("postgres", "long", RoleConfig.of(Duration.ofHours(1), Duration.ofHours(24)))
+                .inMemoryEngine("mem")
+                .dynamicRole("mem", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))
                 .start();
         // One attempt per call and a short budget: the lease keeper owns the retry schedule.
         vault = ScaiVault.builder()
@@ -248,6 +250,45 @@ class LeasedCredentialSourceIT {
             assertThat(roleExists(user)).as("role %s after close", user).isFalse();
         }
         assertThat(server.leases()).isEmpty();
+    }
+
+    @Test
+    void fiftySourcesShareTheSchedulerThreadAndAllStayValid() {
+        List<LeasedCredentialSource> many = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                many.add(LeasedCredentialSource.builder(vault.dynamic(), "mem", "app")
+                        .build());
+            }
+            Instant end = Instant.now().plusSeconds(20);
+            int checks = 0;
+            List<String> problems = new ArrayList<>();
+            while (Instant.now().isBefore(end)) {
+                long next = System.nanoTime() + TICK.toNanos();
+                Instant now = Instant.now();
+                for (LeasedCredentialSource s : many) {
+                    if (!s.status().usableAt(now)) {
+                        problems.add(now + " " + s.currentLeaseId().orElse("-") + " " + s.status());
+                    }
+                }
+                checks++;
+                LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+            }
+            long leases = server.requests().stream()
+                    .filter(r -> r.path().startsWith("/v1/dynamic/engines/mem/"))
+                    .count();
+            System.out.printf(
+                    "50 sources for 20 s on one scheduler thread: %d checks, %d problems, %d leases generated%n",
+                    checks, problems.size(), leases);
+            assertThat(problems).isEmpty();
+            assertThat(leases).isGreaterThan(50 * 2);
+        } finally {
+            many.forEach(LeasedCredentialSource::close);
+        }
+        assertThat(server.leases()).allSatisfy(l -> assertThat(l.engine()).isNotEqualTo("mem"));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .filteredOn(t -> t.getName().startsWith("scaivault-"))
+                .allSatisfy(t -> assertThat(t.isDaemon()).as(t.getName()).isTrue());
     }
 
     private static boolean roleExists(String user) throws SQLException {
