@@ -124,6 +124,14 @@ final class HttpCore implements AutoCloseable {
             if (listener != null) {
                 closeQuietly(listener);
                 listener = null;
+                // The kernel keeps the listening socket until the blocked accept() returns: wait for it, or a
+                // connect right after this call could still succeed.
+                try {
+                    acceptor.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                acceptor = null;
             }
         }
         for (Socket s : live) {
@@ -146,6 +154,10 @@ final class HttpCore implements AutoCloseable {
             try {
                 s = ss.accept();
             } catch (IOException e) {
+                return;
+            }
+            if (ss.isClosed()) {
+                closeQuietly(s);
                 return;
             }
             live.add(s);

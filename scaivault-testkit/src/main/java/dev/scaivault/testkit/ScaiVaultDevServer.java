@@ -136,13 +136,13 @@ public final class ScaiVaultDevServer implements AutoCloseable {
 
     /** Writes a secret with a type ({@code null}: keep / {@code kv}) and metadata; returns the new version. */
     public long putSecret(String path, String secretType, Map<String, ?> data, Map<String, ?> metadata) {
-        JsonNode node = secrets.put(
+        JsonNode node = javaApi(() -> secrets.put(
                 path,
                 secretType,
                 Json.MAPPER.valueToTree(Objects.requireNonNull(data, "data")),
                 metadata == null ? null : Json.MAPPER.valueToTree(metadata),
                 SecretStore.Options.NONE,
-                operator());
+                operator()));
         return node.get("version").asLong();
     }
 
@@ -156,11 +156,14 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         if (grace.isNegative()) {
             throw new IllegalArgumentException("grace must not be negative: " + grace);
         }
-        return secrets.rotate(path, Json.MAPPER.valueToTree(newData), grace, operator());
+        return javaApi(() -> secrets.rotate(path, Json.MAPPER.valueToTree(newData), grace, operator()));
     }
 
     public void deleteSecret(String path) {
-        secrets.delete(path, operator());
+        javaApi(() -> {
+            secrets.delete(path, operator());
+            return null;
+        });
     }
 
     /** The next request with this bearer token gets 401 {@code token_revoked}. */
@@ -225,12 +228,18 @@ public final class ScaiVaultDevServer implements AutoCloseable {
 
     /** Revokes a lease out of band, as an operator would: its role is dropped, {@code lease.revoked} emitted. */
     public void revokeLease(String leaseId) {
-        leases.revoke(leaseId, operator(), false);
+        javaApi(() -> {
+            leases.revoke(leaseId, operator(), false);
+            return null;
+        });
     }
 
     /** Ends a lease now as if its time were up: its role is dropped, {@code lease.expired} emitted. */
     public void expireLease(String leaseId) {
-        leases.expireNow(leaseId);
+        javaApi(() -> {
+            leases.expireNow(leaseId);
+            return null;
+        });
     }
 
     /** Ids of leases revoked so far (through the API, by an operator or at shutdown), in order. */
@@ -274,6 +283,15 @@ public final class ScaiVaultDevServer implements AutoCloseable {
             leases.reap();
         } catch (RuntimeException e) {
             log.warn("lease reaper failed", e);
+        }
+    }
+
+    /** The Java API reports what the HTTP API would answer as an error as IllegalArgumentException. */
+    private static <T> T javaApi(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (ApiError e) {
+            throw new IllegalArgumentException(e.code + ": " + e.getMessage());
         }
     }
 

@@ -143,11 +143,11 @@ final class Standalone {
                         Json.MAPPER.convertValue(data, Map.class),
                         s.get("metadata") instanceof ObjectNode m ? Json.MAPPER.convertValue(m, Map.class) : null);
             }
+        } catch (IllegalArgumentException e) {
+            server.close();
+            throw new IllegalArgumentException("secrets" + where + ": " + e.getMessage());
         } catch (RuntimeException e) {
             server.close();
-            if (e instanceof ApiError api) {
-                throw new IllegalArgumentException("secrets" + where + ": " + api.getMessage());
-            }
             throw e;
         }
         out.println("ScaiVault dev server listening on " + server.baseUrl());

@@ -299,7 +299,11 @@ class ScaiVaultDevServerTest {
         }
         assertThat(http.put("/v1/secrets/a//b", "{\"data\":{}}").code()).isEqualTo("invalid_path");
         assertThat(http.get("/v1/secrets/a/b/c/d/e/f/g/h/i/j").code()).isEqualTo("secret_not_found");
-        assertThatThrownBy(() -> server.putSecret("/lead", Map.of("k", "v"))).hasMessageContaining("/lead");
+        assertThatThrownBy(() -> server.putSecret("/lead", Map.of("k", "v")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("invalid_path")
+                .hasMessageContaining("/lead");
+        assertThatThrownBy(() -> server.deleteSecret("no/such")).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
