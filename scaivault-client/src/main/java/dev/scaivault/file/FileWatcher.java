@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 final class FileWatcher {
     private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
-    private static final ThreadFactory THREADS = Threads.daemonFactory("scaivault-file-watcher");
+    private static final ThreadFactory SHARED_THREAD = Threads.daemonFactory("scaivault-file-watcher");
     private static final long BASE = System.nanoTime();
     static final long NEVER = Long.MAX_VALUE;
 
@@ -80,6 +80,7 @@ final class FileWatcher {
 
     private final Object lock = new Object();
     private final WatchService watchService;
+    private final ThreadFactory threads;
     private final Map<Path, Dir> dirs = new HashMap<>();
     private final Map<WatchKey, Dir> byKey = new HashMap<>();
     private final Set<Watched> watched = new LinkedHashSet<>();
@@ -87,7 +88,9 @@ final class FileWatcher {
     private boolean wakeup;
     private boolean closed;
 
-    FileWatcher(WatchServiceFactory factory) {
+    /** @param threads makes the one thread; tests give their own watchers a name of their own */
+    FileWatcher(WatchServiceFactory factory, ThreadFactory threads) {
+        this.threads = threads;
         WatchService ws;
         try {
             ws = factory.create();
@@ -104,10 +107,12 @@ final class FileWatcher {
     static synchronized FileWatcher shared() {
         if (shared == null) {
             shared = Boolean.getBoolean("scaivault.file.polling")
-                    ? new FileWatcher(() -> {
-                        throw new IOException("polling forced by -Dscaivault.file.polling=true");
-                    })
-                    : new FileWatcher(() -> FileSystems.getDefault().newWatchService());
+                    ? new FileWatcher(
+                            () -> {
+                                throw new IOException("polling forced by -Dscaivault.file.polling=true");
+                            },
+                            SHARED_THREAD)
+                    : new FileWatcher(() -> FileSystems.getDefault().newWatchService(), SHARED_THREAD);
         }
         return shared;
     }
@@ -139,7 +144,7 @@ final class FileWatcher {
                 }
             }
             if (thread == null) {
-                thread = THREADS.newThread(this::run);
+                thread = threads.newThread(this::run);
                 thread.start();
             }
             wakeup = true;

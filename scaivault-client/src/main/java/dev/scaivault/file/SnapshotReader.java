@@ -176,8 +176,7 @@ final class SnapshotReader {
                 }
                 throw rejected("file " + path + ": key " + name + " is not in volume " + root, "missing:" + t1);
             }
-            return Result.ok(
-                    name == null ? Formats.parseDirectory(path, files) : parse(root.resolve(name), content), true);
+            return Result.ok(name == null ? parseDirectory(files) : parse(root.resolve(name), content), true);
         }
         return Result.unstable("volume " + root + " changed during " + MAX_SWAP_RETRIES + " reads", true);
     }
@@ -187,6 +186,14 @@ final class SnapshotReader {
             return Formats.parseFile(path, file, format, content);
         } catch (FileSecretException e) {
             throw new Rejected(e, sha(content));
+        }
+    }
+
+    private FileSecret parseDirectory(SortedMap<String, byte[]> files) throws Rejected {
+        try {
+            return Formats.parseDirectory(path, files);
+        } catch (FileSecretException e) {
+            throw new Rejected(e, "dir:" + files.keySet());
         }
     }
 
@@ -226,7 +233,7 @@ final class SnapshotReader {
                     return Result.unstable("directory " + path + " changed while being read", false);
                 }
             }
-            return Result.ok(Formats.parseDirectory(path, first), false);
+            return Result.ok(parseDirectory(first), false);
         } catch (NoSuchFileException e) {
             return Result.unstable("directory " + path + " changed while being read", false);
         } catch (IOException e) {
