@@ -68,6 +68,10 @@ public final class FileCredentialSource extends AbstractSecretSource<Credentials
         return new Builder(path);
     }
 
+    FileSecretSource files() {
+        return files;
+    }
+
     private void requireKeys(FileSecret s) {
         for (String k : new String[] {usernameKey, passwordKey}) {
             if (!s.values().containsKey(k)) {

@@ -49,6 +49,7 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
     private FileSecretException lastRejection;
 
     private volatile boolean volume;
+    private volatile CompletableFuture<Void> lastHandOff = CompletableFuture.completedFuture(null);
 
     private final Schedule schedule = new Schedule();
 
@@ -104,6 +105,11 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
         LIVE.remove(this);
         watcher.remove(schedule);
         super.close();
+    }
+
+    /** Completes when every listener has let go of the value the last change replaced. */
+    CompletableFuture<Void> lastHandOff() {
+        return lastHandOff;
     }
 
     private FileSecretException lastRejection() {
@@ -163,7 +169,7 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
                     next.values().keySet(),
                     next.version().map(v -> ", version " + v).orElse(""),
                     prefix(next));
-            publish(next);
+            lastHandOff = publish(next);
             return Outcome.OK;
         }
     }
@@ -174,7 +180,11 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
         String key = fingerprint + '|' + e.getMessage();
         if (!key.equals(reportedError)) {
             reportedError = key;
-            log.warn("{}: {}; keeping the last good value", name(), e.getMessage());
+            log.warn(
+                    "{}: {}; {}",
+                    name(),
+                    e.getMessage(),
+                    currentOrNull() == null ? "no value yet" : "keeping the last good value");
             if (onError != null) {
                 try {
                     onError.accept(e);
