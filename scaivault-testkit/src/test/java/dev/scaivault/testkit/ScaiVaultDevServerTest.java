@@ -298,6 +298,9 @@ class ScaiVaultDevServerTest {
             assertThat(r.code()).as(bad).isEqualTo("invalid_path");
         }
         assertThat(http.put("/v1/secrets/a//b", "{\"data\":{}}").code()).isEqualTo("invalid_path");
+        assertThat(http.get("/v1/t/tnt_x/secrets/a/").code()).isEqualTo("invalid_path");
+        assertThat(http.get("/v1/t/tnt_x/secrets/a").code()).isEqualTo("secret_not_found");
+        assertThat(http.get("/v1/health/").status()).isEqualTo(200);
         assertThat(http.get("/v1/secrets/a/b/c/d/e/f/g/h/i/j").code()).isEqualTo("secret_not_found");
         assertThatThrownBy(() -> server.putSecret("/lead", Map.of("k", "v")))
                 .isInstanceOf(IllegalArgumentException.class)
