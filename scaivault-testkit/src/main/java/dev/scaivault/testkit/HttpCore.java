@@ -195,6 +195,7 @@ final class HttpCore implements AutoCloseable {
             try {
                 Response r = new Response(400);
                 r.headers.put("Content-Type", "text/plain; charset=utf-8");
+                r.headers.put("X-Request-ID", "req_" + Ids.hex(24));
                 r.body = e.getMessage().getBytes(StandardCharsets.UTF_8);
                 write(s.getOutputStream(), r, false);
             } catch (IOException ignored) {
