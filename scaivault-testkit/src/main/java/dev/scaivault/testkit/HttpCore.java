@@ -88,12 +88,6 @@ final class HttpCore implements AutoCloseable {
         return port;
     }
 
-    boolean listening() {
-        synchronized (lock) {
-            return listener != null;
-        }
-    }
-
     /** Opens the listener (again) on the same port. */
     void listen() {
         synchronized (lock) {
