@@ -34,7 +34,9 @@ final class Api implements HttpCore.Handler {
     private final RateLimiter limiter;
     private final Faults faults;
     private final Jwt jwt;
-    private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
+    /** Bounded, so a standalone server that runs for days does not keep every body it ever received. */
+    private final java.util.ArrayDeque<RecordedRequest> requests = new java.util.ArrayDeque<>();
+
     private volatile boolean ready = true;
 
     Api(
@@ -64,7 +66,9 @@ final class Api implements HttpCore.Handler {
     }
 
     void clearRequests() {
-        requests.clear();
+        synchronized (requests) {
+            requests.clear();
+        }
     }
 
     void ready(boolean ready) {
@@ -102,7 +106,12 @@ final class Api implements HttpCore.Handler {
                 new String(raw.body(), StandardCharsets.UTF_8),
                 clock.instant(),
                 requestId);
-        requests.add(rec);
+        synchronized (requests) {
+            requests.addLast(rec);
+            if (requests.size() > config.requestLogLimit) {
+                requests.removeFirst();
+            }
+        }
         Ctx ctx = new Ctx(raw, query, requestId);
         HttpCore.Response r;
         try {

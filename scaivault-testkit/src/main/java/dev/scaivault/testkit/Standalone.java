@@ -73,7 +73,8 @@ final class Standalone {
                     throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        ScaiVaultDevServer.Builder b = ScaiVaultDevServer.builder().port(port);
+        // Nobody reads the request log of a standalone server; keep a little for a debugger.
+        ScaiVaultDevServer.Builder b = ScaiVaultDevServer.builder().port(port).requestLogLimit(1000);
         try {
             b.bindAddress(InetAddress.getByName(bind));
         } catch (IOException e) {

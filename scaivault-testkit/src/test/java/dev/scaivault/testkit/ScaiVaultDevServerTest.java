@@ -448,6 +448,18 @@ class ScaiVaultDevServerTest {
         assertThat(server.requests()).isEmpty();
     }
 
+    @Test
+    void requestLogIsBounded() {
+        try (ScaiVaultDevServer small =
+                ScaiVaultDevServer.builder().requestLogLimit(3).start()) {
+            Http h = new Http(small);
+            for (int i = 0; i < 5; i++) {
+                h.get("/v1/health?i=" + i);
+            }
+            assertThat(small.requests()).extracting(r -> r.query().get("i")).containsExactly("2", "3", "4");
+        }
+    }
+
     static String exchangeBody(String jwt) {
         return "{\"subject_token\":\"" + jwt + "\",\"subject_token_type\":\"urn:ietf:params:oauth:token-type:jwt\"}";
     }
