@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +18,9 @@ import java.util.concurrent.CountDownLatch;
  * 127.0.0.1]}. The seed format is in docs/testkit.md.
  */
 final class Standalone {
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
     private Standalone() {}
 
     static void main(String[] args) throws InterruptedException {
@@ -71,7 +73,8 @@ final class Standalone {
                     throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        ScaiVaultDevServer.Builder b = ScaiVaultDevServer.builder().port(port);
+        // Nobody reads the request log of a standalone server; keep a little for a debugger.
+        ScaiVaultDevServer.Builder b = ScaiVaultDevServer.builder().port(port).requestLogLimit(1000);
         try {
             b.bindAddress(InetAddress.getByName(bind));
         } catch (IOException e) {
@@ -105,8 +108,7 @@ final class Standalone {
         if (root.hasNonNull("rate_limits_enabled")) {
             b.rateLimitsEnabled(root.get("rate_limits_enabled").asBoolean());
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("rate_limits").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.path("rate_limits").properties()) {
             RateCategory c;
             try {
                 c = RateCategory.valueOf(e.getKey().toUpperCase(java.util.Locale.ROOT));
@@ -140,8 +142,8 @@ final class Standalone {
                 server.putSecret(
                         path,
                         s.hasNonNull("secret_type") ? s.get("secret_type").asText() : null,
-                        Json.MAPPER.convertValue(data, Map.class),
-                        s.get("metadata") instanceof ObjectNode m ? Json.MAPPER.convertValue(m, Map.class) : null);
+                        Json.MAPPER.convertValue(data, MAP),
+                        s.get("metadata") instanceof ObjectNode m ? Json.MAPPER.convertValue(m, MAP) : null);
             }
         } catch (IllegalArgumentException e) {
             server.close();
