@@ -83,26 +83,30 @@ public final class SecretCache {
 
     /** The secret's latest version, as fresh as the cache's rules allow. */
     public Secret get(String path) {
-        return entry(path).secret();
+        return lookup(path).secret;
     }
 
     /** The secret with what the cache knows about its freshness. */
     public CachedSecret entry(String path) {
-        Protocol.checkSecretPath(path);
-        Instant now = clock.instant();
+        return view(lookup(path));
+    }
+
+    private Entry lookup(String path) {
         Entry e = cache.getIfPresent(path);
         if (e == null) {
-            return view(join(load(path, false)));
+            Protocol.checkSecretPath(path);
+            return join(load(path, false));
         }
+        Instant now = clock.instant();
         Instant age = e.fetchedAt;
         if (now.isBefore(age.plus(ttl))) {
             if (!now.isBefore(age.plus(refreshAfter))) {
                 load(path, true);
             }
-            return view(e);
+            return e;
         }
         try {
-            return view(join(load(path, false)));
+            return join(load(path, false));
         } catch (ScaiVaultApiException ex) {
             if (!transientFailure(ex)) {
                 throw ex;
@@ -118,7 +122,7 @@ public final class SecretCache {
         cache.invalidate(path);
     }
 
-    private CachedSecret staleOrFail(String path, Entry e, Instant now, ScaiVaultException cause) {
+    private Entry staleOrFail(String path, Entry e, Instant now, ScaiVaultException cause) {
         Instant limit = e.fetchedAt.plus(maxStaleness);
         if (now.isBefore(limit)) {
             Entry stale = new Entry(e.secret, e.fetchedAt, cause.getMessage());
@@ -130,7 +134,7 @@ public final class SecretCache {
                     e.fetchedAt,
                     limit,
                     cause.getMessage());
-            return view(stale);
+            return stale;
         }
         cache.invalidate(path);
         throw new SecretUnavailableException(

@@ -57,6 +57,11 @@ final class Leases {
         this.roles = Map.copyOf(roles);
     }
 
+    /** Millisecond precision, so the JSON times and the database's VALID UNTIL are the same instant. */
+    private Instant now() {
+        return clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    }
+
     static String key(String engine, String role) {
         return engine + '\u0000' + role;
     }
@@ -70,7 +75,7 @@ final class Leases {
                     ? ApiError.notFound("role_not_found", "engine " + engine + " has no role " + roleName)
                     : ApiError.notFound("engine_not_found", "no dynamic engine " + engine);
         }
-        Instant now = clock.instant();
+        Instant now = now();
         Duration granted = ttl == null ? role.config().defaultTtl() : ttl;
         if (granted.compareTo(role.config().maxTtl()) > 0) {
             granted = role.config().maxTtl();
@@ -96,7 +101,7 @@ final class Leases {
     ObjectNode lookup(String id) {
         Lease l = find(id);
         synchronized (l) {
-            Instant now = clock.instant();
+            Instant now = now();
             checkLive(l, now);
             return toJson(l, now);
         }
@@ -105,7 +110,7 @@ final class Leases {
     ObjectNode renew(String id, Duration increment, SecretStore.Actor actor) {
         Lease l = find(id);
         synchronized (l) {
-            Instant now = clock.instant();
+            Instant now = now();
             checkLive(l, now);
             if (!l.role.config().renewable()) {
                 throw ApiError.badRequest("lease_not_renewable", "lease " + id + " is not renewable");
@@ -126,7 +131,7 @@ final class Leases {
     void revoke(String id, SecretStore.Actor actor, boolean fromApi) {
         Lease l = find(id);
         synchronized (l) {
-            Instant now = clock.instant();
+            Instant now = now();
             if (fromApi) {
                 checkLive(l, now);
             } else if (l.gone) {
@@ -143,14 +148,14 @@ final class Leases {
             if (l.gone) {
                 throw new IllegalArgumentException("lease " + id + " is already gone");
             }
-            end(l, clock.instant(), "lease.expired", new SecretStore.Actor(Api.OPERATOR, null));
+            end(l, now(), "lease.expired", new SecretStore.Actor(Api.OPERATOR, null));
             expired.add(id);
         }
     }
 
     /** Ends every lease whose expiry has passed on the server clock. */
     void reap() {
-        Instant now = clock.instant();
+        Instant now = now();
         for (Lease l : live.values()) {
             synchronized (l) {
                 if (!l.gone && !now.isBefore(l.expiresAt)) {
@@ -166,7 +171,7 @@ final class Leases {
             synchronized (l) {
                 if (!l.gone) {
                     try {
-                        end(l, clock.instant(), "lease.revoked", new SecretStore.Actor(Api.OPERATOR, null));
+                        end(l, now(), "lease.revoked", new SecretStore.Actor(Api.OPERATOR, null));
                         revoked.add(l.id);
                     } catch (RuntimeException e) {
                         log.warn("lease {}: role {} could not be dropped at shutdown", l.id, l.username, e);

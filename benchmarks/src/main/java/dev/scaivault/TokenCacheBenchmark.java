@@ -1,0 +1,52 @@
+package dev.scaivault;
+
+import dev.scaivault.internal.Scheduler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * A token-cache hit: what every authenticated call pays before it goes out. In package {@code dev.scaivault}
+ * because the cache is not public API.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class TokenCacheBenchmark {
+    private TokenCache cache;
+
+    @Setup
+    public void setUp() {
+        cache = new TokenCache(
+                Auth.token("skt_bench_token_123456").source(null, java.time.Clock.systemUTC()),
+                Scheduler.system(),
+                TokenCache.MAX_AGE_CAP,
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(5));
+        cache.token();
+    }
+
+    @Benchmark
+    public String hit() {
+        return cache.token();
+    }
+
+    @Benchmark
+    @Threads(2)
+    public String hitTwoThreads() {
+        return cache.token();
+    }
+}

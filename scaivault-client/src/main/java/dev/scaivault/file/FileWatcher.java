@@ -1,0 +1,300 @@
+package dev.scaivault.file;
+
+import static java.nio.file.StandardWatchEventKinds.ENTRY_CREATE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
+import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
+import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
+
+import dev.scaivault.internal.Threads;
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The JVM's one WatchService and its one thread, {@code scaivault-file-watcher-1}, shared by every file
+ * source: {@code fs.inotify.max_user_instances} is shared by all containers of a UID on a node, so one
+ * instance per JVM, and polling when none can be had. The thread drains events, marks the sources of the
+ * directory dirty, and runs each source's read when it falls due (debounce, retry, periodic poll); the
+ * sources hand values to their listeners through their own dispatch, never on this thread.
+ */
+final class FileWatcher {
+    private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
+    private static final ThreadFactory SHARED_THREAD = Threads.daemonFactory("scaivault-file-watcher");
+    private static final long BASE = System.nanoTime();
+    static final long NEVER = Long.MAX_VALUE;
+
+    /*
+     * A WatchService cannot be woken from another thread, so the thread never waits longer than this for
+     * events; a deadline set by another thread (a new source's first poll) is late by at most this much.
+     */
+    private static final long MAX_WAIT = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long REGISTER_BACKOFF_MIN = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long REGISTER_BACKOFF_MAX = TimeUnit.SECONDS.toNanos(1);
+
+    /** How a source is driven by the watcher; every method is called on the watcher thread. */
+    interface Watched {
+        /** Something happened in one of its directories (or everything must be rescanned). */
+        void dirty(long now);
+
+        /** When it next wants to run, on {@link #now()}'s scale; {@link #NEVER} if not at all. */
+        long due();
+
+        /** Runs its read if {@link #due()} has come. */
+        void runIfDue(long now);
+    }
+
+    /** Creates the WatchService; injectable so tests can force polling mode. */
+    @FunctionalInterface
+    interface WatchServiceFactory {
+        WatchService create() throws IOException;
+    }
+
+    private static final class Dir {
+        final Path path;
+        final Set<Watched> members = new LinkedHashSet<>();
+        WatchKey key;
+        long retryAt = NEVER;
+        long backoff = REGISTER_BACKOFF_MIN;
+
+        Dir(Path path) {
+            this.path = path;
+        }
+    }
+
+    private static FileWatcher shared;
+
+    private final Object lock = new Object();
+    private final WatchService watchService;
+    private final ThreadFactory threads;
+    private final Map<Path, Dir> dirs = new HashMap<>();
+    private final Map<WatchKey, Dir> byKey = new HashMap<>();
+    private final Set<Watched> watched = new LinkedHashSet<>();
+    private Thread thread;
+    private boolean wakeup;
+    private boolean closed;
+
+    /** @param threads makes the one thread; tests give their own watchers a name of their own */
+    FileWatcher(WatchServiceFactory factory, ThreadFactory threads) {
+        this.threads = threads;
+        WatchService ws;
+        try {
+            ws = factory.create();
+        } catch (IOException | RuntimeException e) {
+            ws = null;
+            log.warn(
+                    "no WatchService available ({}); secret files are polled at each source's poll interval instead",
+                    e.toString());
+        }
+        this.watchService = ws;
+    }
+
+    /** The JVM-wide watcher; {@code -Dscaivault.file.polling=true} forces polling (for file systems without inotify). */
+    static synchronized FileWatcher shared() {
+        if (shared == null) {
+            shared = Boolean.getBoolean("scaivault.file.polling")
+                    ? new FileWatcher(
+                            () -> {
+                                throw new IOException("polling forced by -Dscaivault.file.polling=true");
+                            },
+                            SHARED_THREAD)
+                    : new FileWatcher(() -> FileSystems.getDefault().newWatchService(), SHARED_THREAD);
+        }
+        return shared;
+    }
+
+    /** Nanoseconds on a private monotonic scale that starts near zero, so plain comparisons work. */
+    static long now() {
+        return System.nanoTime() - BASE;
+    }
+
+    boolean polling() {
+        return watchService == null;
+    }
+
+    /**
+     * Starts watching {@code paths} for {@code w}; returns once every directory that exists is registered,
+     * so the caller can load afterwards without missing an update that happens in between.
+     */
+    void add(Watched w, Collection<Path> paths) {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException("file watcher is closed");
+            }
+            watched.add(w);
+            for (Path p : paths) {
+                Dir d = dirs.computeIfAbsent(p, Dir::new);
+                d.members.add(w);
+                if (d.key == null && watchService != null && d.retryAt == NEVER) {
+                    register(d, now(), false);
+                }
+            }
+            if (thread == null) {
+                thread = threads.newThread(this::run);
+                thread.start();
+            }
+            wakeup = true;
+            lock.notifyAll();
+        }
+    }
+
+    void remove(Watched w) {
+        synchronized (lock) {
+            watched.remove(w);
+            for (var it = dirs.values().iterator(); it.hasNext(); ) {
+                Dir d = it.next();
+                if (d.members.remove(w) && d.members.isEmpty()) {
+                    if (d.key != null) {
+                        d.key.cancel();
+                        byKey.remove(d.key);
+                    }
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** Stops the thread and the WatchService; only for watchers that are not {@link #shared()}. */
+    void close() {
+        synchronized (lock) {
+            closed = true;
+            lock.notifyAll();
+        }
+        if (watchService != null) {
+            try {
+                watchService.close();
+            } catch (IOException e) {
+                log.debug("closing the WatchService failed", e);
+            }
+        }
+    }
+
+    // Called with the lock held.
+    private void register(Dir d, long now, boolean rescan) {
+        try {
+            WatchKey k = d.path.register(watchService, ENTRY_CREATE, ENTRY_DELETE, ENTRY_MODIFY);
+            d.key = k;
+            d.retryAt = NEVER;
+            d.backoff = REGISTER_BACKOFF_MIN;
+            byKey.put(k, d);
+            if (rescan) {
+                log.info("watching {} again", d.path);
+                d.members.forEach(m -> m.dirty(now));
+            }
+        } catch (IOException | RuntimeException e) {
+            // Missing directory (deleted, not mounted yet) or no inotify watch left: poll and retry.
+            d.retryAt = now + d.backoff;
+            d.backoff = Math.min(d.backoff * 2, REGISTER_BACKOFF_MAX);
+            log.debug("cannot watch {} yet ({}); retrying", d.path, e.toString());
+        }
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                long next = NEVER;
+                synchronized (lock) {
+                    if (closed) {
+                        return;
+                    }
+                    for (Watched w : watched) {
+                        next = Math.min(next, w.due());
+                    }
+                    for (Dir d : dirs.values()) {
+                        next = Math.min(next, d.retryAt);
+                    }
+                }
+                long wait = next == NEVER ? NEVER : Math.max(0, next - now());
+                if (watchService != null) {
+                    WatchKey k = wait == 0
+                            ? watchService.poll()
+                            : watchService.poll(Math.min(wait, MAX_WAIT), TimeUnit.NANOSECONDS);
+                    while (k != null) {
+                        handle(k);
+                        k = watchService.poll();
+                    }
+                } else if (wait > 0) {
+                    synchronized (lock) {
+                        if (!wakeup && !closed) {
+                            lock.wait(wait == NEVER ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+                        }
+                        wakeup = false;
+                    }
+                }
+                runDue();
+            }
+        } catch (ClosedWatchServiceException | InterruptedException e) {
+            log.debug("file watcher stopped");
+        }
+    }
+
+    private void handle(WatchKey k) {
+        boolean overflow = false;
+        for (WatchEvent<?> e : k.pollEvents()) {
+            overflow |= e.kind() == OVERFLOW;
+        }
+        boolean valid = k.reset();
+        long now = now();
+        synchronized (lock) {
+            Dir d = byKey.get(k);
+            if (d == null) {
+                return;
+            }
+            if (overflow) {
+                // Events were dropped, for this key or (a kernel overflow) for all: rescan everything.
+                log.debug("watch events overflowed in {}; rescanning every watched directory", d.path);
+                watched.forEach(w -> w.dirty(now));
+            } else {
+                d.members.forEach(w -> w.dirty(now));
+            }
+            if (!valid) {
+                // The directory was deleted or replaced: the key is dead and events queued before are lost.
+                byKey.remove(k);
+                d.key = null;
+                d.backoff = REGISTER_BACKOFF_MIN;
+                d.retryAt = now + d.backoff;
+                log.info("{} is gone or was replaced; watching it again once it exists", d.path);
+            }
+        }
+    }
+
+    private void runDue() {
+        List<Watched> due = new ArrayList<>();
+        long now = now();
+        synchronized (lock) {
+            if (watchService != null) {
+                for (Dir d : dirs.values()) {
+                    if (d.key == null && d.retryAt <= now) {
+                        register(d, now, true);
+                    }
+                }
+            }
+            for (Watched w : watched) {
+                if (w.due() <= now) {
+                    due.add(w);
+                }
+            }
+        }
+        for (Watched w : due) {
+            try {
+                w.runIfDue(now());
+            } catch (RuntimeException e) {
+                log.error("reading a secret file failed unexpectedly", e);
+            }
+        }
+    }
+}
