@@ -570,12 +570,16 @@ class LeasedCredentialSourceTest {
     @Test
     void refreshNowReplacesARevokedLeaseAtOnce() throws Exception {
         LeasedCredentialSource s = build(builder());
+        List<String> seenByListener = new CopyOnWriteArrayList<>();
+        s.subscribe(c -> seenByListener.add(c.current().origin()));
         scheduler.advance(Duration.ofMinutes(10));
         fake.revokeOutOfBand("lease_1");
         CompletableFuture<Credentials> f = s.refreshNow();
         CompletableFuture<Credentials> g = s.refreshNow();
         scheduler.runDue();
         assertThat(f.get(5, TimeUnit.SECONDS).origin()).isEqualTo("lease lease_2");
+        // Listeners had the new value before the future completed: a pool retrying now uses it.
+        assertThat(seenByListener).containsExactly("lease lease_1", "lease lease_2");
         assertThat(g.get(5, TimeUnit.SECONDS).origin()).isEqualTo("lease lease_2");
         assertThat(fake.calls("lookup")).hasSize(1);
         assertThat(fake.generated()).isEqualTo(2);
