@@ -473,6 +473,16 @@ public final class HikariCredentialBinding implements AutoCloseable {
         }
 
         @Override
+        public void opening(Credentials use) {
+            tracker.opening(use);
+        }
+
+        @Override
+        public void openingDone(Credentials use) {
+            tracker.openingDone(use);
+        }
+
+        @Override
         public void opened(Connection c, Credentials used) {
             Instant at = clock.instant();
             tracker.opened(c, used, System.nanoTime(), at);
@@ -588,7 +598,11 @@ public final class HikariCredentialBinding implements AutoCloseable {
         try {
             call.accept(listener);
         } catch (RuntimeException e) {
-            log.warn("pool {}: rotation listener {} failed", poolName, listener.getClass().getName(), e);
+            log.warn(
+                    "pool {}: rotation listener {} failed",
+                    poolName,
+                    listener.getClass().getName(),
+                    e);
         }
     }
 
@@ -619,7 +633,8 @@ public final class HikariCredentialBinding implements AutoCloseable {
         String className = ds.getDataSourceClassName();
         if (className != null) {
             try {
-                Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+                Class<?> type =
+                        Class.forName(className, true, Thread.currentThread().getContextClassLoader());
                 DataSource created = (DataSource) type.getDeclaredConstructor().newInstance();
                 PropertyElf.setTargetFromProperties(created, ds.getDataSourceProperties());
                 return created;
