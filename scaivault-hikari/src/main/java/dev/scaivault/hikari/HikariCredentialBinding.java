@@ -65,6 +65,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     // HikariCP adds a new connection to its bag right after the data source returns it; this is ample.
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long NUDGE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
     private static final long MAX_BRIDGE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long MAX_VALIDATION_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -110,6 +111,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private ScheduledFuture<?> drainPoll;
     private volatile long lastEvictNanos;
     private boolean evictedTwice;
+    private boolean nudged;
 
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong rotations = new AtomicLong();
@@ -361,6 +363,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
         }
         lastEvictNanos = System.nanoTime();
         evictedTwice = false;
+        nudged = false;
         rotations.incrementAndGet();
         Instant at = clock.instant();
         lastRotation = at;
@@ -417,6 +420,18 @@ public final class HikariCredentialBinding implements AutoCloseable {
                 mx.softEvictConnections();
             }
             evictedTwice = true;
+        }
+        if (bridge != null
+                && !nudged
+                && applier.mechanism() == CredentialsMechanism.USERNAME_AND_PASSWORD
+                && now - lastEvictNanos >= NUDGE_AFTER_NANOS) {
+            // HikariCP 5 puts an evicted connection back in the bag when it is returned and closes it only
+            // at its next borrow, which on a quiet pool may be far off. Evicting again closes it now.
+            HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+            if (mx != null && mx.getIdleConnections() > 0 && tracker.count(this::isRetired) > 0) {
+                mx.softEvictConnections();
+            }
+            nudged = true;
         }
         for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
             Retiring r = it.next();
