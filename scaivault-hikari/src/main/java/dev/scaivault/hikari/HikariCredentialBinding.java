@@ -111,7 +111,6 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private ScheduledFuture<?> drainPoll;
     private volatile long lastEvictNanos;
     private boolean evictedTwice;
-    private boolean nudged;
 
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong rotations = new AtomicLong();
@@ -363,7 +362,6 @@ public final class HikariCredentialBinding implements AutoCloseable {
         }
         lastEvictNanos = System.nanoTime();
         evictedTwice = false;
-        nudged = false;
         rotations.incrementAndGet();
         Instant at = clock.instant();
         lastRotation = at;
@@ -422,16 +420,16 @@ public final class HikariCredentialBinding implements AutoCloseable {
             evictedTwice = true;
         }
         if (bridge != null
-                && !nudged
                 && applier.mechanism() == CredentialsMechanism.USERNAME_AND_PASSWORD
                 && now - lastEvictNanos >= NUDGE_AFTER_NANOS) {
             // HikariCP 5 puts an evicted connection back in the bag when it is returned and closes it only
-            // at its next borrow, which on a quiet pool may be far off. Evicting again closes it now.
+            // at its next borrow, which on a quiet pool may be far off. More connections on retired
+            // credentials than connections in use means one of them is idle: evicting again closes it.
             HikariPoolMXBean mx = pool.getHikariPoolMXBean();
-            if (mx != null && mx.getIdleConnections() > 0 && tracker.count(this::isRetired) > 0) {
+            if (mx != null && tracker.count(this::isRetired) > mx.getActiveConnections()) {
                 mx.softEvictConnections();
+                lastEvictNanos = System.nanoTime();
             }
-            nudged = true;
         }
         for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
             Retiring r = it.next();
