@@ -442,8 +442,19 @@ final class Protocol {
         };
     }
 
-    /** {@code Retry-After} as delta seconds or (accepted too, [assumed]) an HTTP date. */
+    /**
+     * Longer waits are read as this: a day is beyond any call budget anyway, and a larger value (a fuzzer found
+     * {@code 9e18} seconds) would overflow the arithmetic of the retry policy.
+     */
+    static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
+
+    /** {@code Retry-After} as delta seconds or (accepted too, [assumed]) an HTTP date, at most a day. */
     static Duration retryAfter(String header, Instant now) {
+        Duration d = parseRetryAfter(header, now);
+        return d != null && d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
+    }
+
+    private static Duration parseRetryAfter(String header, Instant now) {
         if (header == null || header.isBlank()) {
             return null;
         }
