@@ -40,6 +40,10 @@ final class Formats {
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
             .build();
 
+    /** Formats people put secrets in that we do not read: guessing dotenv for them would mislead. */
+    private static final java.util.List<String> UNSUPPORTED =
+            java.util.List.of(".yaml", ".yml", ".toml", ".ini", ".xml", ".hcl");
+
     private Formats() {}
 
     /** The format {@code AUTO} means for a file named {@code file} with this content (never DIRECTORY). */
@@ -77,6 +81,19 @@ final class Formats {
      * @param file the file actually read (its name decides {@code AUTO})
      */
     static FileSecret parseFile(Path configured, Path file, FileFormat requested, byte[] content) {
+        if (requested == FileFormat.AUTO) {
+            String n = file.getFileName() == null
+                    ? ""
+                    : file.getFileName().toString().toLowerCase(Locale.ROOT);
+            for (String ext : UNSUPPORTED) {
+                if (n.endsWith(ext)) {
+                    throw new FileSecretException(
+                            configured,
+                            "file " + configured + ": the format of " + ext + " files is unknown (formats: "
+                                    + FileFormat.known() + "); convert it, or set format(...) if it is one of those");
+                }
+            }
+        }
         FileFormat format = requested == FileFormat.AUTO ? detect(file, content) : requested;
         String where = "file " + configured + " (" + (requested == FileFormat.AUTO ? "auto-detected as " : "")
                 + name(format) + ")";
