@@ -6,6 +6,7 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Hostile server answers for every decoder in {@link Protocol}: the only exception allowed is {@link
@@ -25,6 +26,7 @@ class ProtocolFuzzTest {
         assertThat(e.getMessage()).isNotBlank().contains(what).hasSizeLessThan(2000);
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void secret(byte[] body) {
         try {
@@ -37,6 +39,7 @@ class ProtocolFuzzTest {
         }
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void batch(byte[] body) {
         try {
@@ -47,6 +50,7 @@ class ProtocolFuzzTest {
         }
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void lease(FuzzedDataProvider data) {
         boolean generate = data.consumeBoolean();
@@ -65,6 +69,7 @@ class ProtocolFuzzTest {
         }
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void exchangeAnswer(byte[] body) {
         try {
@@ -76,12 +81,14 @@ class ProtocolFuzzTest {
         }
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void jwtExpiry(byte[] token) {
         // Never throws: a token that is not a JWT simply has no known expiry.
         Protocol.jwtExpiry(new String(token, java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void errorEnvelope(FuzzedDataProvider data) {
         int status = data.consumeInt(100, 599);
@@ -102,6 +109,7 @@ class ProtocolFuzzTest {
         }
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void events(byte[] body) {
         try {
@@ -112,6 +120,7 @@ class ProtocolFuzzTest {
         }
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void identityAndSubscription(FuzzedDataProvider data) {
         boolean identity = data.consumeBoolean();

@@ -7,6 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.nio.file.Path;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Hostile content for every file format. The only exception a parser may throw is {@link FileSecretException},
@@ -20,6 +21,7 @@ class FormatsFuzzTest {
     };
     private static final String[] NAMES = {"secret", "db.json", "app.env", "app.properties", "creds.yaml"};
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void parseFile(FuzzedDataProvider data) {
         FileFormat format = data.pickValue(FORMATS);
@@ -36,6 +38,7 @@ class FormatsFuzzTest {
         }
     }
 
+    @Timeout(10)
     @FuzzTest(maxDuration = "30s")
     void parseDirectory(FuzzedDataProvider data) {
         SortedMap<String, byte[]> files = new TreeMap<>();
