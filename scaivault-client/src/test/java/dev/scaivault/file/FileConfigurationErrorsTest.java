@@ -18,6 +18,7 @@ class FileConfigurationErrorsTest {
         Throwable t = catchThrowable(configure::run);
         assertThat(t).isInstanceOf(type);
         assertThat(t.getMessage()).doesNotContain("\n");
+        dev.scaivault.testkit.leak.LeakCheck.assertNoSecretIn(t);
         return t.getMessage();
     }
 
@@ -28,6 +29,7 @@ class FileConfigurationErrorsTest {
                         "unknown file format 'yaml': use one of auto, json, envelope, dotenv, properties, directory");
         assertThat(FileFormat.of(" DotEnv ")).isEqualTo(FileFormat.DOTENV);
 
+        dev.scaivault.testkit.leak.LeakCheck.secret("hunter2hunter2");
         Path yaml = Files.writeString(tmp.resolve("db.yaml"), "username: app\npassword: hunter2hunter2\n");
         assertThat(message(FileSecretException.class, () -> FileSecretSource.builder(yaml)
                         .build()))
