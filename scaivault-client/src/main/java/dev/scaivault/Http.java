@@ -304,7 +304,16 @@ final class Http {
             return "unknown host";
         }
         if (e instanceof SSLException) {
-            return "TLS handshake failed: " + e.getMessage();
+            // OkHttp's hostname message spans lines; a log line and an exception message should not.
+            String detail = String.valueOf(e.getMessage()).replaceAll("\\s*\n\\s*", " ");
+            if (e instanceof SSLPeerUnverifiedException) {
+                return "TLS handshake failed: the server certificate is not for this host: " + detail;
+            }
+            if (detail.contains("PKIX")) {
+                return "TLS handshake failed: the server certificate is not signed by a trusted CA"
+                        + " (caBundle / SCAIVAULT_CA_BUNDLE): " + detail;
+            }
+            return "TLS handshake failed: " + detail;
         }
         if (e instanceof InterruptedIOException) {
             return "timed out (" + e.getMessage() + ")";
