@@ -443,8 +443,8 @@ final class Protocol {
     }
 
     /**
-     * Longer waits are read as this: a day is beyond any call budget anyway, and a larger value (a fuzzer found
-     * {@code 9e18} seconds) would overflow the arithmetic of the retry policy.
+     * Longer waits are read as this: a day is beyond any call budget anyway, and a larger value (a fuzzer sent
+     * more than 9.2e15 seconds) would overflow the millisecond arithmetic of the retry policy.
      */
     static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
 

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -41,8 +42,7 @@ final class Formats {
             .build();
 
     /** Formats people put secrets in that we do not read: guessing dotenv for them would mislead. */
-    private static final java.util.List<String> UNSUPPORTED =
-            java.util.List.of(".yaml", ".yml", ".toml", ".ini", ".xml", ".hcl");
+    private static final List<String> UNSUPPORTED = List.of(".yaml", ".yml", ".toml", ".ini", ".xml", ".hcl");
 
     private Formats() {}
 
