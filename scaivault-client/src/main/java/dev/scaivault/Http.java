@@ -5,12 +5,14 @@ import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.HttpUrl;
@@ -206,7 +208,8 @@ final class Http {
                                 + call.path() + ")",
                         reached,
                         e);
-                delay = call.idempotent() || !reached ? backoff(attempt) : null;
+                // A certificate we do not trust, or a peer that does not speak TLS, will not change on a retry.
+                delay = (call.idempotent() || !reached) && !tlsMisconfigured(e) ? backoff(attempt) : null;
             }
             if (delay == null || attempt >= policy.maxAttempts()) {
                 throw failure;
@@ -265,7 +268,9 @@ final class Http {
                 || e instanceof UnknownHostException
                 || e instanceof NoRouteToHostException
                 || e instanceof SSLHandshakeException
-                || e instanceof SSLPeerUnverifiedException) {
+                || e instanceof SSLPeerUnverifiedException
+                || tlsMisconfigured(e)) {
+            // The handshake did not complete, so no byte of the request was sent.
             return false;
         }
         if (e instanceof InterruptedIOException
@@ -276,6 +281,21 @@ final class Http {
         return true;
     }
 
+    static boolean tlsMisconfigured(IOException e) {
+        if (e instanceof SSLPeerUnverifiedException) {
+            return true;
+        }
+        if (!(e instanceof SSLException)) {
+            return false;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof CertificateException) {
+                return true;
+            }
+        }
+        return e.getMessage() != null && e.getMessage().contains("Unsupported or unrecognized SSL message");
+    }
+
     private static String describe(IOException e) {
         if (e instanceof ConnectException) {
             return "connection refused";
@@ -283,8 +303,17 @@ final class Http {
         if (e instanceof UnknownHostException) {
             return "unknown host";
         }
-        if (e instanceof SSLPeerUnverifiedException || e instanceof SSLHandshakeException) {
-            return "TLS handshake failed: " + e.getMessage();
+        if (e instanceof SSLException) {
+            // OkHttp's hostname message spans lines; a log line and an exception message should not.
+            String detail = String.valueOf(e.getMessage()).replaceAll("\\s*\n\\s*", " ");
+            if (e instanceof SSLPeerUnverifiedException) {
+                return "TLS handshake failed: the server certificate is not for this host: " + detail;
+            }
+            if (detail.contains("PKIX")) {
+                return "TLS handshake failed: the server certificate is not signed by a trusted CA"
+                        + " (caBundle / SCAIVAULT_CA_BUNDLE): " + detail;
+            }
+            return "TLS handshake failed: " + detail;
         }
         if (e instanceof InterruptedIOException) {
             return "timed out (" + e.getMessage() + ")";

@@ -2,11 +2,13 @@ package dev.scaivault;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -33,6 +35,11 @@ final class Protocol {
     static final String EXCHANGE = "/v1/auth/exchange";
     static final String BATCH = "/v1/secrets/batch";
     static final int MAX_BATCH = 100;
+    /** Keys in one secret's, lease's or event's data: more is a broken or hostile server, not a secret. */
+    static final int MAX_KEYS = 10_000;
+    /** Nesting of any response: ScaiVault's own objects are a few levels deep. */
+    static final int MAX_DEPTH = 64;
+
     static final String SUBJECT_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:jwt"; // [assumed]
 
     private Protocol() {}
@@ -43,7 +50,7 @@ final class Protocol {
         // Hostile or broken servers must not make us recurse or allocate without bound.
         m.getFactory()
                 .setStreamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(64)
+                        .maxNestingDepth(MAX_DEPTH)
                         .maxStringLength(1 << 20)
                         .maxNumberLength(64)
                         .build());
@@ -198,6 +205,9 @@ final class Protocol {
                 throw new ScaiVaultException(what + ": the response is not a JSON object");
             }
             return n;
+        } catch (StreamConstraintsException e) {
+            // These messages state the limit and the size found, never the input.
+            throw new ScaiVaultException(what + ": the response exceeds a parser limit: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             // Jackson's message quotes the offending input, which may be secret: keep only the location.
             throw new ScaiVaultException(what + ": the response is not valid JSON (at "
@@ -212,6 +222,7 @@ final class Protocol {
         if (data == null || !data.isObject()) {
             throw new ScaiVaultException("secret " + requestedPath + ": the response has no data object");
         }
+        checkKeys(data, "secret " + requestedPath);
         Map<String, Object> values = JSON.convertValue(
                 data, JSON.getTypeFactory().constructMapType(LinkedHashMap.class, String.class, Object.class));
         JsonNode meta = n.path("metadata");
@@ -235,6 +246,9 @@ final class Protocol {
     static BatchResult batch(JsonNode n) {
         Map<String, Secret> secrets = new LinkedHashMap<>();
         n.path("secrets").fields().forEachRemaining(e -> {
+            if (!e.getValue().isObject()) {
+                throw new ScaiVaultException("batch: the entry for " + e.getKey() + " is not a secret object");
+            }
             ObjectNode s = e.getValue().deepCopy();
             if (!s.has("path")) {
                 s.put("path", e.getKey());
@@ -273,6 +287,7 @@ final class Protocol {
     static EventBatch events(JsonNode n) {
         List<Event> out = new ArrayList<>();
         for (JsonNode e : n.path("events")) {
+            checkKeys(e.path("data"), "event " + text(e, "event_id", "?"));
             Map<String, Object> data = e.path("data").isObject()
                     ? JSON.convertValue(
                             e.get("data"),
@@ -297,13 +312,18 @@ final class Protocol {
         if (id == null) {
             throw new ScaiVaultException("lease of " + engine + "/" + role + ": the response has no lease_id");
         }
+        checkKeys(n.path("data"), "lease " + id);
         long seconds = n.has("lease_duration")
                 ? n.path("lease_duration").asLong()
                 : n.path("ttl").asLong(-1);
         Instant issued = or(instant(n, "issued_at"), now);
         Instant expires = instant(n, "expires_at");
         if (expires == null && seconds >= 0) {
-            expires = issued.plusSeconds(seconds);
+            try {
+                expires = issued.plusSeconds(seconds);
+            } catch (DateTimeException | ArithmeticException e) {
+                throw new ScaiVaultException("lease " + id + ": lease_duration " + seconds + " s is out of range");
+            }
         }
         if (expires == null) {
             throw new ScaiVaultException("lease " + id + ": the response has neither expires_at nor lease_duration");
@@ -338,7 +358,12 @@ final class Protocol {
         }
         Instant expires = null;
         if (n.hasNonNull("expires_in")) {
-            expires = now.plusSeconds(n.path("expires_in").asLong());
+            long seconds = n.path("expires_in").asLong();
+            try {
+                expires = now.plusSeconds(seconds);
+            } catch (DateTimeException | ArithmeticException e) {
+                throw new ScaiVaultException(what + ": expires_in " + seconds + " s is out of range");
+            }
         } else if (n.hasNonNull("expires_at")) {
             expires = instant(n, "expires_at");
         } else {
@@ -417,8 +442,19 @@ final class Protocol {
         };
     }
 
-    /** {@code Retry-After} as delta seconds or (accepted too, [assumed]) an HTTP date. */
+    /**
+     * Longer waits are read as this: a day is beyond any call budget anyway, and a larger value (a fuzzer sent
+     * more than 9.2e15 seconds) would overflow the millisecond arithmetic of the retry policy.
+     */
+    static final Duration MAX_RETRY_AFTER = Duration.ofDays(1);
+
+    /** {@code Retry-After} as delta seconds or (accepted too, [assumed]) an HTTP date, at most a day. */
     static Duration retryAfter(String header, Instant now) {
+        Duration d = parseRetryAfter(header, now);
+        return d != null && d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d;
+    }
+
+    private static Duration parseRetryAfter(String header, Instant now) {
         if (header == null || header.isBlank()) {
             return null;
         }
@@ -459,7 +495,12 @@ final class Protocol {
             return null;
         }
         if (v.isNumber()) {
-            return Instant.ofEpochSecond(v.asLong());
+            try {
+                return Instant.ofEpochSecond(v.asLong());
+            } catch (DateTimeException e) {
+                // Beyond year 1,000,000,000: as useless as an unparsable date, and treated the same.
+                return null;
+            }
         }
         try {
             return Instant.parse(v.asText());
@@ -469,6 +510,13 @@ final class Protocol {
             } catch (DateTimeParseException e2) {
                 return null;
             }
+        }
+    }
+
+    private static void checkKeys(JsonNode data, String what) {
+        if (data.size() > MAX_KEYS) {
+            throw new ScaiVaultException(
+                    what + ": the response has " + data.size() + " keys, more than the limit of " + MAX_KEYS);
         }
     }
 

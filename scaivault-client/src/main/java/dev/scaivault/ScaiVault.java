@@ -215,7 +215,7 @@ public final class ScaiVault implements AutoCloseable {
         }
 
         public Builder auth(Auth auth) {
-            this.auth = Objects.requireNonNull(auth, "auth");
+            this.auth = Objects.requireNonNull(auth, "auth must not be null");
             return this;
         }
 

@@ -290,17 +290,18 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
         private boolean startWithoutValue;
 
         private Builder(ScaiVault vault, String path) {
-            this.vault = Objects.requireNonNull(vault, "vault");
-            this.path = Protocol.checkSecretPath(path);
+            this.vault = Objects.requireNonNull(vault, "SecretCredentialSource: vault must not be null");
+            this.path = Protocol.checkSecretPath(
+                    Objects.requireNonNull(path, "SecretCredentialSource: secret path must not be null"));
         }
 
         public Builder usernameKey(String key) {
-            this.usernameKey = Objects.requireNonNull(key, "usernameKey");
+            this.usernameKey = requireKey(key, "usernameKey");
             return this;
         }
 
         public Builder passwordKey(String key) {
-            this.passwordKey = Objects.requireNonNull(key, "passwordKey");
+            this.passwordKey = requireKey(key, "passwordKey");
             return this;
         }
 
@@ -348,6 +349,13 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
 
         public SecretCredentialSource build() {
             return new SecretCredentialSource(this);
+        }
+
+        private static String requireKey(String key, String setting) {
+            if (key == null || key.isEmpty()) {
+                throw new IllegalArgumentException(setting + " must not be empty");
+            }
+            return key;
         }
     }
 }

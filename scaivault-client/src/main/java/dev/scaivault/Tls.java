@@ -27,16 +27,23 @@ final class Tls {
 
     static Tls fromPemBundle(Path bundle, String setting) {
         Collection<? extends Certificate> certs;
+        if (Files.isDirectory(bundle)) {
+            throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " is a directory, not a PEM file");
+        }
         try (InputStream in = Files.newInputStream(bundle)) {
             certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IllegalArgumentException(
+                    setting + ": CA bundle " + bundle + " is not readable (permission denied)");
         } catch (IOException e) {
             throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " cannot be read ("
                     + e.getClass().getSimpleName() + ")");
         } catch (GeneralSecurityException e) {
+            // The parser's message can quote what it choked on, and a wrong file may hold a private key.
             throw new IllegalArgumentException(
-                    setting + ": CA bundle " + bundle + " is not a PEM file of X.509 certificates: " + e.getMessage());
+                    setting + ": CA bundle " + bundle + " is not a PEM file of X.509 certificates");
         }
         if (certs.isEmpty()) {
             throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " holds no certificate");

@@ -121,13 +121,13 @@ public final class FileCredentialSource extends AbstractSecretSource<Credentials
 
         /** The key holding the username (default {@code username}). */
         public Builder usernameKey(String key) {
-            this.usernameKey = requireKey(key);
+            this.usernameKey = requireKey(key, "usernameKey");
             return this;
         }
 
         /** The key holding the password (default {@code password}). */
         public Builder passwordKey(String key) {
-            this.passwordKey = requireKey(key);
+            this.passwordKey = requireKey(key, "passwordKey");
             return this;
         }
 
@@ -153,9 +153,9 @@ public final class FileCredentialSource extends AbstractSecretSource<Credentials
             return new FileCredentialSource(this);
         }
 
-        private static String requireKey(String key) {
+        private static String requireKey(String key, String setting) {
             if (key == null || key.isEmpty()) {
-                throw new IllegalArgumentException("key must not be empty");
+                throw new IllegalArgumentException(setting + " must not be empty");
             }
             return key;
         }

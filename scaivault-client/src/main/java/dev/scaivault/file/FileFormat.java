@@ -21,5 +21,29 @@ public enum FileFormat {
      * A directory with one value per file, as kubelet and the Secrets Store CSI driver mount a Secret: file
      * name = key, file content (exact bytes, UTF-8) = value. Names starting with a dot are ignored.
      */
-    DIRECTORY
+    DIRECTORY;
+
+    /**
+     * The format named {@code name} (any case: {@code json}, {@code dotenv}, ...), for configuration that
+     * arrives as text (a property, an environment variable, a command-line flag).
+     *
+     * @throws IllegalArgumentException naming the value and the formats there are
+     */
+    public static FileFormat of(String name) {
+        String n = name == null ? "" : name.strip();
+        for (FileFormat f : values()) {
+            if (f.name().equalsIgnoreCase(n)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException("unknown file format '" + name + "': use one of " + known());
+    }
+
+    static String known() {
+        StringBuilder b = new StringBuilder();
+        for (FileFormat f : values()) {
+            b.append(b.length() == 0 ? "" : ", ").append(f.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return b.toString();
+    }
 }

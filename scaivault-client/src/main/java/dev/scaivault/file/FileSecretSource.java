@@ -281,12 +281,14 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
         private FileWatcher watcher;
 
         private Builder(Path path) {
-            this.path = Objects.requireNonNull(path, "path").toAbsolutePath().normalize();
+            this.path = Objects.requireNonNull(path, "FileSecretSource: path must not be null")
+                    .toAbsolutePath()
+                    .normalize();
         }
 
         /** How the content is read; {@link FileFormat#AUTO} (the default) decides per read. */
         public Builder format(FileFormat format) {
-            this.format = Objects.requireNonNull(format, "format");
+            this.format = Objects.requireNonNull(format, "format must not be null");
             return this;
         }
 

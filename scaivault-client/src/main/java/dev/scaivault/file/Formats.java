@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -29,12 +31,18 @@ import java.util.SortedMap;
  * column, key), and never quotes the content: a parser's own message often does, so none is passed on.
  */
 final class Formats {
+    /** Keys in one file (or files in one directory): more is a mistake, not a secret, and costs memory. */
+    static final int MAX_KEYS = 10_000;
+
     private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
                     .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                     .build())
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
             .build();
+
+    /** Formats people put secrets in that we do not read: guessing dotenv for them would mislead. */
+    private static final List<String> UNSUPPORTED = List.of(".yaml", ".yml", ".toml", ".ini", ".xml", ".hcl");
 
     private Formats() {}
 
@@ -73,6 +81,19 @@ final class Formats {
      * @param file the file actually read (its name decides {@code AUTO})
      */
     static FileSecret parseFile(Path configured, Path file, FileFormat requested, byte[] content) {
+        if (requested == FileFormat.AUTO) {
+            String n = file.getFileName() == null
+                    ? ""
+                    : file.getFileName().toString().toLowerCase(Locale.ROOT);
+            for (String ext : UNSUPPORTED) {
+                if (n.endsWith(ext)) {
+                    throw new FileSecretException(
+                            configured,
+                            "file " + configured + ": the format of " + ext + " files is unknown (formats: "
+                                    + FileFormat.known() + "); convert it, or set format(...) if it is one of those");
+                }
+            }
+        }
         FileFormat format = requested == FileFormat.AUTO ? detect(file, content) : requested;
         String where = "file " + configured + " (" + (requested == FileFormat.AUTO ? "auto-detected as " : "")
                 + name(format) + ")";
@@ -108,6 +129,7 @@ final class Formats {
         if (values.isEmpty()) {
             throw new FileSecretException(configured, where + ": has no keys");
         }
+        checkKeys(configured, where, values.size());
         Map<String, byte[]> raw = new HashMap<>();
         values.forEach((k, v) -> raw.put(k, v.getBytes(StandardCharsets.UTF_8)));
         return FileSecret.of(configured, format, values, version, raw);
@@ -118,9 +140,17 @@ final class Formats {
         if (files.isEmpty()) {
             throw new FileSecretException(configured, "directory " + configured + ": has no files");
         }
+        checkKeys(configured, "directory " + configured, files.size());
         Map<String, String> values = new LinkedHashMap<>();
         files.forEach((k, v) -> values.put(k, new String(v, StandardCharsets.UTF_8)));
         return FileSecret.of(configured, FileFormat.DIRECTORY, values, null, files);
+    }
+
+    static void checkKeys(Path configured, String where, int keys) {
+        if (keys > MAX_KEYS) {
+            throw new FileSecretException(
+                    configured, where + ": has " + keys + " keys, more than the limit of " + MAX_KEYS);
+        }
     }
 
     static String name(FileFormat f) {
@@ -144,6 +174,10 @@ final class Formats {
                                 + at.getColumnNr());
             }
             return root;
+        } catch (StreamConstraintsException e) {
+            // These messages state the limit and the size found, never the content.
+            throw new FileSecretException(
+                    configured, where + ": exceeds a JSON parser limit: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             String pos = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
@@ -159,6 +193,7 @@ final class Formats {
     }
 
     private static Map<String, String> fromObject(Path configured, String where, JsonNode obj, String prefix) {
+        checkKeys(configured, where, obj.size());
         Map<String, String> values = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = obj.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -197,6 +232,7 @@ final class Formats {
         } catch (IOException e) {
             throw new IllegalStateException("reading a String cannot fail", e);
         }
+        checkKeys(configured, where, p.size());
         Map<String, String> values = new LinkedHashMap<>();
         for (String k : p.stringPropertyNames()) {
             if (k.isEmpty()) {
@@ -242,6 +278,8 @@ final class Formats {
             }
             String value =
                     dotenvValue(configured, where, n, key, s.substring(eq + 1).stripLeading());
+            // Checked as we go: a huge file of short lines must not build a huge map first.
+            checkKeys(configured, where, values.size() + 1);
             Integer first = lineOf.putIfAbsent(key, n);
             if (first != null) {
                 throw new FileSecretException(

@@ -266,6 +266,13 @@ final class SnapshotReader {
                     }
                     throw new NoSuchFileException(p.toString());
                 }
+                if (files.size() >= Formats.MAX_KEYS) {
+                    // Empty files cost nothing against maxSize: the key cap bounds a directory of them.
+                    throw rejected(
+                            "directory " + path + ": has more than " + Formats.MAX_KEYS
+                                    + " files, more than the limit of keys per secret",
+                            "too-many:" + files.size());
+                }
                 byte[] b = readCapped(p, maxSize - total);
                 total += b.length;
                 files.put(n, b);

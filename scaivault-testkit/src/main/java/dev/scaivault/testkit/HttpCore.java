@@ -24,6 +24,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLServerSocketFactory;
 
 /**
  * A small HTTP/1.1 server on a plain {@link ServerSocket}, one thread per connection (so a long poll never
@@ -69,6 +70,9 @@ final class HttpCore implements AutoCloseable {
 
     private final InetAddress address;
     private final Handler handler;
+    /** {@code null}: plain HTTP. */
+    private final SSLServerSocketFactory tls;
+
     private final ExecutorService connections = Executors.newCachedThreadPool(DaemonThreads.factory("devserver-conn"));
     private final Set<Socket> live = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
@@ -78,9 +82,15 @@ final class HttpCore implements AutoCloseable {
     private volatile boolean closed;
 
     HttpCore(InetAddress address, int port, Handler handler) {
+        this(address, port, handler, null);
+    }
+
+    /** HTTPS when {@code tls} is given: the TLS handshake happens on the connection's thread, at its first read. */
+    HttpCore(InetAddress address, int port, Handler handler, SSLServerSocketFactory tls) {
         this.address = address;
         this.port = port;
         this.handler = handler;
+        this.tls = tls;
         listen();
     }
 
@@ -98,7 +108,7 @@ final class HttpCore implements AutoCloseable {
                 return;
             }
             try {
-                ServerSocket ss = new ServerSocket();
+                ServerSocket ss = tls == null ? new ServerSocket() : tls.createServerSocket();
                 ss.setReuseAddress(true);
                 ss.bind(new InetSocketAddress(address, port), 512);
                 listener = ss;

@@ -75,6 +75,7 @@ public final class ScaiVaultDevServer implements AutoCloseable {
     private final HttpCore http;
     private final ScheduledExecutorService reaper;
     private final InetAddress address;
+    private final DevCertificates tls;
 
     private ScaiVaultDevServer(Builder b) {
         this.config = new Config(b);
@@ -96,7 +97,9 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         this.leases = new Leases(config.clock, events, roles);
         RateLimiter limiter = new RateLimiter(config.clock, b.rateLimitsEnabled, b.rateLimits);
         this.api = new Api(config, tokens, secrets, events, leases, limiter, faults, jwt);
-        this.http = new HttpCore(b.address, b.port, api);
+        this.tls = b.tls;
+        this.http = new HttpCore(
+                b.address, b.port, api, tls == null ? null : tls.serverContext().getServerSocketFactory());
         this.reaper = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("devserver-reaper"));
         reaper.scheduleWithFixedDelay(this::reapQuietly, 100, 100, TimeUnit.MILLISECONDS);
         log.debug("ScaiVault dev server listening on {}", baseUrl());
@@ -106,9 +109,26 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         return new Builder();
     }
 
-    /** {@code http://127.0.0.1:<port>}, without a trailing slash. */
+    /** {@code http://127.0.0.1:<port>} ({@code https://} with TLS), without a trailing slash. */
     public String baseUrl() {
-        return "http://" + hostLiteral() + ':' + http.port();
+        return (tls == null ? "http://" : "https://") + hostLiteral() + ':' + http.port();
+    }
+
+    /** The PEM of the CA that signed this server's certificate; only with {@link Builder#https()} or tls. */
+    public String caPem() {
+        return certificates().caPem();
+    }
+
+    /** A PEM file with the CA that signed this server's certificate, for the client's {@code caBundle}. */
+    public java.nio.file.Path caBundlePath() {
+        return certificates().caBundlePath();
+    }
+
+    private DevCertificates certificates() {
+        if (tls == null) {
+            throw new IllegalStateException("this dev server serves plain HTTP: build it with https() or tls(...)");
+        }
+        return tls;
     }
 
     /** The ScaiKey client-credentials endpoint this server also serves. */
@@ -327,6 +347,7 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         private final Map<String, RoleConfig> roles = new LinkedHashMap<>();
         private InetAddress address;
         private int port;
+        private DevCertificates tls;
         private int requestLogLimit = 100_000;
 
         private Builder() {
@@ -405,7 +426,7 @@ public final class ScaiVaultDevServer implements AutoCloseable {
             return this;
         }
 
-        /** Listen on another address than 127.0.0.1 (standalone use only; the dev server has no TLS). */
+        /** Listen on another address than 127.0.0.1 (standalone use only; plain HTTP unless https()). */
         public Builder bindAddress(InetAddress address) {
             this.address = Objects.requireNonNull(address, "address");
             return this;
@@ -438,6 +459,17 @@ public final class ScaiVaultDevServer implements AutoCloseable {
             roles.put(
                     Leases.key(Objects.requireNonNull(engine, "engine"), Objects.requireNonNull(role, "role")),
                     Objects.requireNonNull(config, "config"));
+            return this;
+        }
+
+        /** Serves HTTPS with a certificate for 127.0.0.1 and localhost, signed by a CA generated for this JVM. */
+        public Builder https() {
+            return tls(DevCertificates.localhost());
+        }
+
+        /** Serves HTTPS with the server certificate of {@code certificates} (a wrong host name, say). */
+        public Builder tls(DevCertificates certificates) {
+            this.tls = Objects.requireNonNull(certificates, "certificates");
             return this;
         }
 
