@@ -37,6 +37,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -58,11 +59,14 @@ public final class RotationDemo {
 
     private volatile PathStats active;
     private final AtomicBoolean stop = new AtomicBoolean();
+    private final Consumer<String> secrets;
 
-    RotationDemo(Options options, PrintStream out, PrintStream err) {
+    /** {@code secrets} hears every credential the demo makes or receives, so a test can hunt for leaks. */
+    RotationDemo(Options options, PrintStream out, PrintStream err, Consumer<String> secrets) {
         this.options = options;
         this.out = out;
         this.err = err;
+        this.secrets = secrets;
         options.paths().forEach(p -> stats.add(new PathStats(p)));
         active = stats.get(0);
     }
@@ -80,7 +84,7 @@ public final class RotationDemo {
         }
         int code;
         try {
-            code = new RotationDemo(options, System.out, System.err).run();
+            code = new RotationDemo(options, System.out, System.err, secret -> {}).run();
         } catch (Exception e) {
             System.err.println();
             System.err.println("rotation-demo: FAILED: " + e);
@@ -93,6 +97,7 @@ public final class RotationDemo {
     int run() throws Exception {
         long started = System.nanoTime();
         String token = "skt_demo_" + DeliveryPath.newPassword();
+        secrets.accept(token);
         Path work = Files.createTempDirectory("rotation-demo-");
         err.println("rotation-demo: starting embedded PostgreSQL and the ScaiVault dev server ...");
         String problem = null;
@@ -132,7 +137,10 @@ public final class RotationDemo {
                     SecretSource<Credentials> next = path.open();
                     st.firstOrigin = next.current().origin();
                     active = st;
-                    var handedOver = source.switchTo(next, c -> byOrigin.put(c.origin(), st));
+                    var handedOver = source.switchTo(next, c -> {
+                        secrets.accept(c.password());
+                        byOrigin.put(c.origin(), st);
+                    });
                     if (binding == null) {
                         // Before the pool starts, so the binding sees every physical connection.
                         binding = HikariCredentialBinding.builder(pool, source)
