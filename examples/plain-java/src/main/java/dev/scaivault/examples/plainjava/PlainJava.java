@@ -2,14 +2,15 @@ package dev.scaivault.examples.plainjava;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretCredentialSource;
 import dev.scaivault.hikari.HikariCredentialBinding;
+import dev.scaivault.lease.LeasedCredentialSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 
 /**
- * The shortest complete integration: a client, a credential source and a pool bound to it. From now on
- * every rotation of {@code apps/demo/db} on the server reaches the pool without a restart or a failed query.
+ * The shortest complete integration: a client, a credential source and a pool bound to it. The source
+ * keeps a dynamic PostgreSQL lease alive and replaces it before it runs out; the binding moves the pool to
+ * each new role without a restart or a failed query, and the old lease is revoked once the pool has let go.
  * Needs {@code SCAIVAULT_URL}, {@code SCAIVAULT_TOKEN} and {@code JDBC_URL} (see docs/demo.md).
  */
 public final class PlainJava {
@@ -17,8 +18,8 @@ public final class PlainJava {
 
     public static void main(String[] args) throws Exception {
         try (ScaiVault vault = ScaiVault.fromEnvironment();
-                SecretCredentialSource db =
-                        SecretCredentialSource.builder(vault, "apps/demo/db").build();
+                LeasedCredentialSource db = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
+                        .build();
                 HikariDataSource pool = new HikariDataSource()) {
             pool.setJdbcUrl(System.getenv("JDBC_URL"));
             try (HikariCredentialBinding binding = HikariCredentialBinding.bind(pool, db);
