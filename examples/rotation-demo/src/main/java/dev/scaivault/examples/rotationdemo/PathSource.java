@@ -53,12 +53,14 @@ final class PathSource extends AbstractSecretSource<Credentials> {
     @Override
     public CompletableFuture<Credentials> refreshNow() {
         // The binding asks after an authentication failure: the path in force may have something newer.
-        return delegate.refreshNow();
+        SecretSource<Credentials> d = delegate;
+        return d != null ? d.refreshNow() : CompletableFuture.completedFuture(current());
     }
 
     @Override
     public SourceStatus status() {
-        return delegate.status();
+        SecretSource<Credentials> d = delegate;
+        return d != null ? d.status() : super.status();
     }
 
     @Override
