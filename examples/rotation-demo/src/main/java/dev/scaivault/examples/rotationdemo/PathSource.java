@@ -4,6 +4,7 @@ import dev.scaivault.AbstractSecretSource;
 import dev.scaivault.Credentials;
 import dev.scaivault.HandOff;
 import dev.scaivault.SecretSource;
+import dev.scaivault.SecretUnavailableException;
 import dev.scaivault.SourceStatus;
 import dev.scaivault.Subscription;
 import java.time.Clock;
@@ -54,7 +55,10 @@ final class PathSource extends AbstractSecretSource<Credentials> {
     public CompletableFuture<Credentials> refreshNow() {
         // The binding asks after an authentication failure: the path in force may have something newer.
         SecretSource<Credentials> d = delegate;
-        return d != null ? d.refreshNow() : CompletableFuture.completedFuture(current());
+        return d != null
+                ? d.refreshNow()
+                : CompletableFuture.failedFuture(
+                        new SecretUnavailableException("source " + name() + ": no delivery path yet"));
     }
 
     @Override
