@@ -30,6 +30,9 @@ public final class FilePropagation {
 
     public static void main(String[] args) throws Exception {
         int updates = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        // One INFO line per update would be measured too, and would bury the figures.
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+                .setLevel(ch.qos.logback.classic.Level.WARN);
         Path root = Files.createTempDirectory("scaivault-propagation");
         try {
             volume(root.resolve("vol"), updates);

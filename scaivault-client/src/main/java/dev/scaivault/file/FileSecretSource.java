@@ -46,6 +46,7 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
     private final Object reloadLock = new Object();
 
     // Guarded by reloadLock.
+    private Set<Path> watchedDirs = Set.of();
     private String reportedError;
     private FileSecretException lastRejection;
 
@@ -107,8 +108,11 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
     @Override
     public void close() {
         LIVE.remove(this);
-        watcher.remove(schedule);
-        super.close();
+        // Under the read lock, so a read in progress cannot add the directories back afterwards.
+        synchronized (reloadLock) {
+            super.close();
+            watcher.remove(schedule);
+        }
     }
 
     /** Completes when every listener has let go of the value the last change replaced. */
@@ -134,6 +138,7 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
             if (isClosed()) {
                 return Outcome.OK;
             }
+            watchMore();
             SnapshotReader.Result r;
             try {
                 r = reader.read();
@@ -175,6 +180,21 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
                     prefix(next));
             lastHandOff = publish(next);
             return Outcome.OK;
+        }
+    }
+
+    /*
+     * What to watch can change: a path missing at start may appear as a directory (then its own events
+     * matter), a symlink may be pointed into another volume. Directories are only added, never dropped, so
+     * a flapping path cannot make the source miss an update.
+     */
+    private void watchMore() {
+        Set<Path> dirs = SnapshotReader.dirsToWatch(path);
+        if (!watchedDirs.containsAll(dirs)) {
+            Set<Path> all = new java.util.LinkedHashSet<>(watchedDirs);
+            all.addAll(dirs);
+            watchedDirs = Set.copyOf(all);
+            watcher.add(schedule, dirs);
         }
     }
 
@@ -254,7 +274,9 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
     }
 
     private void start(boolean startEmpty) {
-        watcher.add(schedule, SnapshotReader.dirsToWatch(path));
+        synchronized (reloadLock) {
+            watchMore();
+        }
         long deadline = FileWatcher.now() + maxDelayNanos;
         Outcome o;
         do {

@@ -207,6 +207,24 @@ class PlainFileIT {
     }
 
     @Test
+    void aVolumeMountedAfterAnEmptyStartIsWatchedItself() {
+        Path dir = tmp.resolve("late");
+        List<FileSecretException> errors = new CopyOnWriteArrayList<>();
+        try (FileSecretSource s =
+                FileSecretSource.builder(dir).startEmpty().onError(errors::add).build()) {
+            assertThat(s.status().hasValue()).isFalse();
+            assertThat(errors).singleElement().asString().contains(dir + " does not exist");
+            KubeletVolume vol = KubeletVolume.at(dir);
+            vol.writeStrings(creds("v1"));
+            await().atMost(Recorder.WITHIN).until(() -> s.status().hasValue());
+            Recorder r = Recorder.on(s, PlainFileIT::whole);
+            vol.writeStrings(creds("v2"));
+            r.awaitCount(2);
+            assertThat(r.last()).isEqualTo(creds("v2"));
+        }
+    }
+
+    @Test
     void plainDirectoryWrittenKeyByKey() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("emptydir"));
         RenameOverWriter w = new RenameOverWriter();

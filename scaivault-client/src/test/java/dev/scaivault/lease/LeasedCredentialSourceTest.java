@@ -666,6 +666,38 @@ class LeasedCredentialSourceTest {
     }
 
     @Test
+    void aLeaseGeneratedWhileClosingIsRevokedToo() throws Exception {
+        fake.renewable(false);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        var api = new ForwardingDynamicSecrets(fake) {
+            @Override
+            public Lease generate(String engine, String role, Duration ttl) {
+                if (fake.generated() == 1) {
+                    entered.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.generate(engine, role, ttl);
+            }
+        };
+        LeasedCredentialSource s = LeasedCredentialSource.builder(api, "postgres", "app")
+                .scheduler(scheduler)
+                .build();
+        scheduler.advance(Duration.ofMinutes(48));
+        assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+        s.close();
+        assertThat(fake.lease("lease_1").revokedAt).isNotNull();
+        release.countDown();
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> fake.lease("lease_2") != null && fake.lease("lease_2").revokedAt != null);
+        assertThat(s.status().hasValue()).isFalse();
+    }
+
+    @Test
     void eventListenerFailuresDoNotStopTheKeeper() {
         LeasedCredentialSource s = build(builder().listener(new LeaseEvents() {
             @Override

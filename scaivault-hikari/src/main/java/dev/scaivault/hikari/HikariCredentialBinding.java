@@ -65,6 +65,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     // HikariCP adds a new connection to its bag right after the data source returns it; this is ample.
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long NUDGE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
     private static final long MAX_BRIDGE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long MAX_VALIDATION_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -417,6 +418,18 @@ public final class HikariCredentialBinding implements AutoCloseable {
                 mx.softEvictConnections();
             }
             evictedTwice = true;
+        }
+        if (bridge != null
+                && applier.mechanism() == CredentialsMechanism.USERNAME_AND_PASSWORD
+                && now - lastEvictNanos >= NUDGE_AFTER_NANOS) {
+            // HikariCP 5 puts an evicted connection back in the bag when it is returned and closes it only
+            // at its next borrow, which on a quiet pool may be far off. More connections on retired
+            // credentials than connections in use means one of them is idle: evicting again closes it.
+            HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+            if (mx != null && tracker.count(this::isRetired) > mx.getActiveConnections()) {
+                mx.softEvictConnections();
+                lastEvictNanos = System.nanoTime();
+            }
         }
         for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
             Retiring r = it.next();

@@ -158,6 +158,43 @@ class HikariBindingIT {
         }
     }
 
+    /**
+     * A connection borrowed before a rotation keeps its credentials until it is returned, and the source
+     * gets the hand-off only then, on a quiet pool too (HikariCP 5 closes an evicted connection only at its
+     * next borrow, so the binding evicts once more).
+     */
+    @Test
+    void aConnectionBorrowedAcrossARotationHoldsTheHandOffUntilItIsReturned() throws Exception {
+        String password0 = Pg.newPassword();
+        pg.createRole("app_held_0", password0);
+        var source = new TestCredentialSource(Credentials.of("app_held_0", password0, "lease 0"));
+        try (HikariDataSource ds = pg.lazyPool(PoolKind.JDBC_URL, "held");
+                var binding = HikariCredentialBinding.bind(ds, source)) {
+            Connection held = ds.getConnection();
+            String password1 = Pg.newPassword();
+            pg.createRole("app_held_1", password1);
+            CompletableFuture<Void> handOff = source.publishNext(Credentials.of("app_held_1", password1, "lease 1"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> binding.metrics().rotations() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> currentUser(ds).equals("app_held_1"));
+            assertThat(binding.metrics().connectionsOnPreviousCredentials()).isEqualTo(1);
+            assertThat(handOff).isNotDone();
+
+            try (Statement st = held.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT current_user")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("app_held_0");
+            }
+            held.close();
+
+            handOff.get(10, TimeUnit.SECONDS);
+            assertThat(binding.metrics().connectionsOnPreviousCredentials()).isZero();
+            pg.terminateAndDrop("app_held_0");
+            assertThat(currentUser(ds)).isEqualTo("app_held_1");
+        } finally {
+            source.close();
+        }
+    }
+
     /** Bound late, the binding still rotates; it only loses bridging and the per-connection drain. */
     @Test
     void aPoolThatAlreadyRunsStillRotates() throws Exception {
