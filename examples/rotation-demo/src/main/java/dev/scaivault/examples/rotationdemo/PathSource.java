@@ -1,0 +1,77 @@
+package dev.scaivault.examples.rotationdemo;
+
+import dev.scaivault.AbstractSecretSource;
+import dev.scaivault.Credentials;
+import dev.scaivault.HandOff;
+import dev.scaivault.SecretSource;
+import dev.scaivault.SecretUnavailableException;
+import dev.scaivault.SourceStatus;
+import dev.scaivault.Subscription;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * The credentials of one delivery path at a time, for the demo's single pool. A {@code
+ * HikariCredentialBinding} can only be bound to a pool before it starts (that is when it can put itself
+ * between the pool and its driver, which is what lets it bridge authentication failures and track each
+ * physical connection), so switching paths cannot close one binding and bind the next: instead the one
+ * binding follows this source, and switching hands the pool over from one path's source to the next exactly
+ * like any other credential change (set, evict, drain, hand off). Each path's own changes and hand-offs pass
+ * through unchanged, so a lease is still revoked only after the pool has let go of it.
+ */
+final class PathSource extends AbstractSecretSource<Credentials> {
+    private volatile SecretSource<Credentials> delegate;
+    private Subscription subscription;
+
+    PathSource() {
+        super("demo-path", Clock.systemUTC());
+    }
+
+    /**
+     * Follows {@code next} from now on. {@code seen} hears every value before the pool does.
+     *
+     * @return completes when the pool has handed off the previous path's last credentials
+     */
+    synchronized CompletableFuture<Void> switchTo(SecretSource<Credentials> next, Consumer<Credentials> seen) {
+        if (subscription != null) {
+            subscription.close();
+        }
+        delegate = next;
+        subscription = next.subscribe(change -> {
+            if (change.previous() == null || delegate != next) {
+                return; // the first value is published below; a replaced source has nothing more to say
+            }
+            seen.accept(change.current());
+            HandOff handOff = change.deferHandOff();
+            publish(change.current()).whenComplete((v, e) -> handOff.complete());
+        });
+        Credentials first = next.current();
+        seen.accept(first);
+        return publish(first);
+    }
+
+    @Override
+    public CompletableFuture<Credentials> refreshNow() {
+        // The binding asks after an authentication failure: the path in force may have something newer.
+        SecretSource<Credentials> d = delegate;
+        return d != null
+                ? d.refreshNow()
+                : CompletableFuture.failedFuture(
+                        new SecretUnavailableException("source " + name() + ": no delivery path yet"));
+    }
+
+    @Override
+    public SourceStatus status() {
+        SecretSource<Credentials> d = delegate;
+        return d != null ? d.status() : super.status();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (subscription != null) {
+            subscription.close();
+        }
+        super.close();
+    }
+}

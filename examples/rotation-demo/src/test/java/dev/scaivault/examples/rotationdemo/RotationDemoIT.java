@@ -1,0 +1,100 @@
+package dev.scaivault.examples.rotationdemo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the packaged jar as a user would, with a shorter configuration (20 rotations per path, short
+ * durations, 1.5 s leases), and checks the exit code and the report.
+ */
+class RotationDemoIT {
+    private static final List<String> PATH_FIELDS = List.of(
+            "name",
+            "rotations",
+            "queriesOk",
+            "queriesFailed",
+            "propagationMsP50",
+            "propagationMsP99",
+            "drainMsP50",
+            "drainMsP99");
+
+    @Test
+    void theJarRotatesThroughEveryPathWithoutAFailedQuery() throws Exception {
+        Path jar = Path.of(System.getProperty("rotationDemoJar", "target/rotation-demo.jar"));
+        assertThat(jar).exists();
+        Path report = Path.of("target", "rotation-demo-it-report.json");
+        Files.deleteIfExists(report);
+        Path stdout = Path.of("target", "rotation-demo-it.out");
+        Path stderr = Path.of("target", "rotation-demo-it.err");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(
+                java,
+                "-jar",
+                jar.toString(),
+                "--rotations",
+                "20",
+                "--duration",
+                "2s",
+                "--lease-ttl",
+                "1500ms",
+                "--threads",
+                "8",
+                "--report",
+                report.toString()));
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
+        boolean finished = p.waitFor(150, TimeUnit.SECONDS);
+        if (!finished) {
+            p.destroyForcibly();
+        }
+        String out = Files.readString(stdout, StandardCharsets.UTF_8);
+        String err = Files.readString(stderr, StandardCharsets.UTF_8);
+        System.out.println(out);
+        System.out.printf("rotation-demo IT: jar ran %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        assertThat(finished).as("the demo finished within 150 s").isTrue();
+        assertThat(p.exitValue()).as("exit code; stderr:%n%s", err).isZero();
+
+        JsonNode root = new ObjectMapper().readTree(new File(report.toString()));
+        assertThat(fieldNames(root)).containsExactly("paths", "queriesOk", "queriesFailed");
+        assertThat(root.get("queriesFailed").asLong()).isZero();
+        List<String> names = new ArrayList<>();
+        long ok = 0;
+        for (JsonNode path : root.get("paths")) {
+            assertThat(fieldNames(path)).containsExactlyElementsOf(PATH_FIELDS);
+            String name = path.get("name").asText();
+            names.add(name);
+            assertThat(path.get("queriesFailed").asLong()).as(name).isZero();
+            assertThat(path.get("rotations").asInt()).as(name).isGreaterThanOrEqualTo(20);
+            assertThat(path.get("queriesOk").asLong()).as(name).isPositive();
+            for (String f : PATH_FIELDS.subList(4, 8)) {
+                assertThat(path.get(f).isNumber()).as(name + " " + f).isTrue();
+            }
+            ok += path.get("queriesOk").asLong();
+        }
+        assertThat(names).containsExactly("kubelet", "csi", "sidecar", "dynamic");
+        assertThat(root.get("queriesOk").asLong()).isEqualTo(ok);
+
+        assertThat(out).contains("path", "rotations", "queries ok", "prop p50", "drain 99");
+        // The dev server's bearer token is a credential like the passwords: never printed.
+        assertThat(out + err).doesNotContain("skt_demo_");
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}
