@@ -25,6 +25,8 @@ final class Report {
     final Map<Long, Integer> perRealSecond = new HashMap<>();
     final List<String> retriesSoonerThanRetryAfter = new ArrayList<>();
     int renewals;
+    private int extraLeases;
+    private final Map<String, List<RecordedRequest>> podGenerates = new HashMap<>();
     int renewalAttempts;
     int maxRenewalsInOneSecond;
     int maxRequestsInOneSecond;
@@ -33,7 +35,16 @@ final class Report {
     Duration shortestWaitAfter429 = null;
     final int pods;
 
-    Report(List<RecordedRequest> log, Instant t0, FastTime time, Collection<?> runningPods) {
+    /**
+     * @param timedOut pods that had a call fail on the client (a timeout): the server may have answered that
+     *     call with a 429 the client never saw, so the server-side Retry-After check skips them
+     */
+    Report(
+            List<RecordedRequest> log,
+            Instant t0,
+            FastTime time,
+            Collection<?> runningPods,
+            java.util.Set<String> timedOut) {
         this.t0 = t0;
         this.time = time;
         this.requests = log.size();
@@ -61,6 +72,9 @@ final class Report {
                 }
             }
             String pod = r.header("X-Tenant-ID");
+            if (kind.equals("generate")) {
+                podGenerates.computeIfAbsent(pod, x -> new ArrayList<>()).add(r);
+            }
             if (kind.equals("generate") && r.status() / 100 == 2) {
                 generatedPerPod.merge(pod, 1, Integer::sum);
             }
@@ -82,6 +96,9 @@ final class Report {
                 perRealSecond.values().stream().mapToInt(i -> i).max().orElse(0);
         // The same request (same pod, method and path) sent again after a 429: how long did the pod wait?
         for (var e : perKey.entrySet()) {
+            if (timedOut.contains(e.getKey().substring(0, e.getKey().indexOf(' ')))) {
+                continue;
+            }
             List<RecordedRequest> rs = e.getValue();
             rs.sort(Comparator.comparing(RecordedRequest::at));
             for (int i = 0; i + 1 < rs.size(); i++) {
@@ -93,11 +110,20 @@ final class Report {
                     shortestWaitAfter429 = wait;
                 }
                 if (wait.compareTo(Duration.ofSeconds(1)) < 0) {
-                    retriesSoonerThanRetryAfter.add(e.getKey() + " retried " + wait + " after a 429 ("
-                            + rs.get(i).requestId() + ")");
+                    retriesSoonerThanRetryAfter.add(e.getKey() + " retried " + wait + " after a 429: "
+                            + describe(rs.subList(Math.max(0, i - 2), Math.min(rs.size(), i + 3))));
                 }
             }
         }
+    }
+
+    private String describe(List<RecordedRequest> rs) {
+        StringBuilder b = new StringBuilder();
+        for (RecordedRequest r : rs) {
+            b.append(String.format(
+                    "[%.3f s %d %s] ", Duration.between(t0, r.at()).toNanos() / 1e9, r.status(), r.requestId()));
+        }
+        return b.toString();
     }
 
     /** The busiest second may hold at most 2% of all renewal attempts (at least 1). */
@@ -169,6 +195,15 @@ final class Report {
                                 Math.round(m[3] / 6.0))))));
         b.append(
                 "threads, peak per name prefix (client side: scaivault-* and OkHttp; server side: scaivault-devserver-*):\n");
+        retriesSoonerThanRetryAfter.stream()
+                .limit(5)
+                .forEach(v -> b.append("early retry: ").append(v).append('\n'));
+        generatedPerPod.forEach((pod, n) -> {
+            if (n > 1 && extraLeases++ < 5) {
+                b.append("pod with ").append(n).append(" leases: ").append(pod).append(' ');
+                b.append(describe(podGenerates.get(pod))).append('\n');
+            }
+        });
         census.peaks().forEach((k, v) -> b.append(String.format("  %-36s %5d%n", k, v)));
         b.append(String.format(
                 "peak client threads at one time: %d (%d samples)%n", census.peakClientThreads(), census.samples()));
