@@ -58,6 +58,7 @@ class FleetSimulationIT {
     private final AtomicInteger sourceErrorsThrown = new AtomicInteger();
     private final List<String> earlyCalls = new CopyOnWriteArrayList<>();
     private final AtomicInteger clientIoErrors = new AtomicInteger();
+    private final List<String> ioErrorSamples = new CopyOnWriteArrayList<>();
     private final ThreadCensus census = new ThreadCensus();
 
     @Test
@@ -148,6 +149,7 @@ class FleetSimulationIT {
                         "client side: %d calls failed with an I/O error (timeouts against the saturated in-process"
                                 + " server) in %d pods; %d calls sooner than the Retry-After of the 429 before%n",
                         clientIoErrors.get(), timedOut.size(), earlyCalls.size());
+                ioErrorSamples.forEach(m -> System.out.println("  I/O error: " + m));
 
                 // No pod gave up: every running pod holds credentials that are valid now.
                 Instant now = time.now();
@@ -276,7 +278,9 @@ class FleetSimulationIT {
                 }
                 throw e;
             } catch (dev.scaivault.ScaiVaultIoException e) {
-                clientIoErrors.incrementAndGet();
+                if (clientIoErrors.incrementAndGet() <= 3) {
+                    ioErrorSamples.add(e.getMessage());
+                }
                 pod.ioErrors.incrementAndGet();
                 throw e;
             }
