@@ -73,7 +73,7 @@ class FleetSimulationIT {
                         .requestLogLimit(5_000_000)
                         .start()) {
             ScheduledExecutorService kubelet = Executors.newScheduledThreadPool(64, named("sim-kubelet"));
-            census.start();
+            census.start(time);
             Instant t0 = time.now();
             long realStart = System.nanoTime();
             try {
@@ -279,7 +279,11 @@ class FleetSimulationIT {
                 throw e;
             } catch (dev.scaivault.ScaiVaultIoException e) {
                 if (clientIoErrors.incrementAndGet() <= 3) {
-                    ioErrorSamples.add(e.getMessage());
+                    StringBuilder chain = new StringBuilder(e.getMessage());
+                    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                        chain.append(" <- ").append(c);
+                    }
+                    ioErrorSamples.add(chain + " after " + Duration.between(start, time.now()));
                 }
                 pod.ioErrors.incrementAndGet();
                 throw e;
@@ -349,11 +353,14 @@ class FleetSimulationIT {
     static final class ThreadCensus {
         private final Map<String, AtomicInteger> peaks = new ConcurrentHashMap<>();
         private final AtomicInteger peakClient = new AtomicInteger();
+        private final Map<String, Long> peakAt = new ConcurrentHashMap<>();
+        private volatile FastTime time;
         private final AtomicLong samples = new AtomicLong();
         private volatile boolean running;
         private Thread thread;
 
-        void start() {
+        void start(FastTime time) {
+            this.time = time;
             running = true;
             thread = new Thread(
                     () -> {
@@ -384,7 +391,11 @@ class FleetSimulationIT {
             }
             int client = 0;
             for (var e : now.entrySet()) {
-                peaks.computeIfAbsent(e.getKey(), k -> new AtomicInteger()).accumulateAndGet(e.getValue(), Math::max);
+                AtomicInteger peak = peaks.computeIfAbsent(e.getKey(), k -> new AtomicInteger());
+                if (e.getValue() > peak.get()) {
+                    peak.set(e.getValue());
+                    peakAt.put(e.getKey(), time.elapsed().toSeconds());
+                }
                 if (isClientThread(e.getKey())) {
                     client += e.getValue();
                 }
@@ -415,6 +426,11 @@ class FleetSimulationIT {
             Map<String, Integer> m = new TreeMap<>();
             peaks.forEach((k, v) -> m.put(k, v.get()));
             return m;
+        }
+
+        /** When (simulated seconds since the start) {@code prefix} first reached its peak. */
+        long peakAt(String prefix) {
+            return peakAt.getOrDefault(prefix, -1L);
         }
 
         long samples() {

@@ -204,7 +204,7 @@ final class Report {
                 b.append(describe(podGenerates.get(pod))).append('\n');
             }
         });
-        census.peaks().forEach((k, v) -> b.append(String.format("  %-36s %5d%n", k, v)));
+        census.peaks().forEach((k, v) -> b.append(String.format("  %-36s %5d  (at %d s)%n", k, v, census.peakAt(k))));
         b.append(String.format(
                 "peak client threads at one time: %d (%d samples)%n", census.peakClientThreads(), census.samples()));
         System.out.println(b);
