@@ -1,6 +1,7 @@
 package dev.scaivault.file;
 
 import dev.scaivault.AbstractSecretSource;
+import dev.scaivault.SecretUnavailableException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,6 +85,9 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
         do {
             o = reload();
         } while (o == Outcome.UNSTABLE && FileWatcher.now() < deadline);
+        if (isClosed()) {
+            return CompletableFuture.failedFuture(new SecretUnavailableException("source " + name() + " is closed"));
+        }
         return switch (o) {
             case OK -> CompletableFuture.completedFuture(current());
             case REJECTED -> CompletableFuture.failedFuture(lastRejection());

@@ -256,7 +256,7 @@ final class FileWatcher {
             }
             if (overflow) {
                 // Events were dropped, for this key or (a kernel overflow) for all: rescan everything.
-                log.debug("watch events overflowed in {}; rescanning every watched directory", d.path);
+                log.info("watch events overflowed in {}; rescanning every watched directory", d.path);
                 watched.forEach(w -> w.dirty(now));
             } else {
                 d.members.forEach(w -> w.dirty(now));

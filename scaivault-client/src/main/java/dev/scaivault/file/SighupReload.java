@@ -16,8 +16,10 @@ import sun.misc.SignalHandler;
  * hup.close(); // restores the previous handler
  * }</pre>
  *
- * <p>Uses {@code sun.misc.Signal} (module {@code jdk.unsupported}, present in every OpenJDK build). The
- * JVM reserves some signals and {@code -Xrs} disables signal handling: then {@link #install()} throws.
+ * <p>Uses {@code sun.misc.Signal} (module {@code jdk.unsupported}, present in every OpenJDK build). With
+ * {@code -Xrs} the JVM does not allow the handler and {@link #install()} throws. A process started with
+ * SIGHUP ignored (under {@code nohup}, say) keeps ignoring it: then {@link #install()} logs a warning and
+ * {@link #isInstalled()} stays false.
  */
 public final class SighupReload implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SighupReload.class);
@@ -41,12 +43,18 @@ public final class SighupReload implements AutoCloseable {
                 log.info("SIGHUP received: re-reading every secret file");
                 FileSecretSource.refreshAll();
             });
+            if (prev == SignalHandler.SIG_IGN) {
+                // The JVM keeps a signal the parent ignored (nohup, some supervisors) ignored, whatever we ask.
+                Signal.handle(HUP, SignalHandler.SIG_IGN);
+                log.warn("SIGHUP is ignored by this process (started under nohup?); SIGHUP reload is not active");
+                return new SighupReload(SignalHandler.SIG_IGN);
+            }
             installed = new SighupReload(prev);
         }
         return installed;
     }
 
-    /** Whether the handler is installed. */
+    /** Whether the handler is installed and SIGHUP reaches it. */
     public static synchronized boolean isInstalled() {
         return installed != null;
     }

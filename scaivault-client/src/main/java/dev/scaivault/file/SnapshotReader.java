@@ -41,6 +41,9 @@ final class SnapshotReader {
     private final long maxSize;
     private final Duration settle;
 
+    // Only the source's reads (serialized by its lock) touch this: it words "does not exist" right.
+    private boolean wasDirectory;
+
     SnapshotReader(Path path, FileFormat format, long maxSize, Duration settle) {
         this.path = path;
         this.format = format;
@@ -106,6 +109,7 @@ final class SnapshotReader {
 
     Result read() throws Rejected {
         if (Files.isDirectory(path)) {
+            wasDirectory = true;
             if (format != FileFormat.AUTO && format != FileFormat.DIRECTORY) {
                 throw rejected(path + " is a directory, but the format is " + Formats.name(format), "dir");
             }
@@ -212,7 +216,7 @@ final class SnapshotReader {
             }
             return Result.ok(parse(path, b1), false);
         } catch (NoSuchFileException e) {
-            throw rejected("file " + path + " does not exist", "missing");
+            throw rejected((wasDirectory ? "directory " : "file ") + path + " does not exist", "missing");
         } catch (IOException e) {
             throw rejected("file " + path + ": cannot be read (" + e.getClass().getSimpleName() + ")", "io");
         }

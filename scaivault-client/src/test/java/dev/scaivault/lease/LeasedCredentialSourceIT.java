@@ -68,6 +68,9 @@ class LeasedCredentialSourceIT {
                 .rateLimitsEnabled(false)
                 .postgresEngine("postgres", pg.adminDataSource(), pg.jdbcUrl())
                 .postgresRole("postgres", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))
+                .postgresRole("postgres", "long", RoleConfig.of(Duration.ofHours(1), Duration.ofHours(24)))
+                .inMemoryEngine("mem")
+                .dynamicRole("mem", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))
                 .start();
         // One attempt per call and a short budget: the lease keeper owns the retry schedule.
         vault = ScaiVault.builder()
@@ -132,13 +135,13 @@ class LeasedCredentialSourceIT {
 
     @Test
     void anOutageShorterThanTheRemainingLifeLosesNoLease() throws Exception {
-        // Right after a renewal the lease has ~4 s left: 3 s of outage fit.
+        // Right after a renewal the lease has ~4 s left: 3 s of outage fit, with time to retry after it.
         await().atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(10))
                 .until(() -> Duration.between(
                                         Instant.now(),
                                         source.status().validUntil().orElseThrow())
-                                .compareTo(Duration.ofMillis(3700))
+                                .compareTo(Duration.ofMillis(3850))
                         > 0);
         String leaseBefore = source.currentLeaseId().orElseThrow();
         server.refuseConnections(true);
@@ -199,26 +202,43 @@ class LeasedCredentialSourceIT {
 
     @Test
     void aLeaseRevokedOutOfBandIsReplacedWithinOneSecond() throws Exception {
-        String revoked = source.currentLeaseId().orElseThrow();
-        String oldUser = pool.inUse().username();
-        Instant t0 = Instant.now();
-        server.revokeLease(revoked);
-        // The pool sees the failed login and asks the source to re-check, as the Hikari binding does.
-        Instant replacedAt = null;
-        while (replacedAt == null && Duration.between(t0, Instant.now()).compareTo(Duration.ofSeconds(3)) < 0) {
-            long next = System.nanoTime() + Duration.ofMillis(20).toNanos();
-            if (!pool.connectOnce()) {
-                source.refreshNow().get(3, TimeUnit.SECONDS);
-            } else if (!pool.inUse().username().equals(oldUser)) {
-                replacedAt = Instant.now();
+        // An hour-long lease, so no scheduled rotation can pass for the replacement.
+        LeasedCredentialSourceTest.RecordingEvents longEvents = new LeasedCredentialSourceTest.RecordingEvents();
+        try (LeasedCredentialSource longLived = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "long")
+                .listener(longEvents)
+                .build()) {
+            Pool longPool = new Pool();
+            longLived.subscribe(longPool);
+            await().atMost(Duration.ofSeconds(5)).until(() -> longPool.inUse() != null);
+            assertThat(longPool.connectOnce()).isTrue();
+            String revoked = longLived.currentLeaseId().orElseThrow();
+            String oldUser = longPool.inUse().username();
+            Instant t0 = Instant.now();
+            server.revokeLease(revoked);
+            // The pool sees the failed login and asks the source to re-check, as the Hikari binding does.
+            Instant replacedAt = null;
+            while (replacedAt == null && Duration.between(t0, Instant.now()).compareTo(Duration.ofSeconds(3)) < 0) {
+                long next = System.nanoTime() + Duration.ofMillis(20).toNanos();
+                if (!longPool.connectOnce()) {
+                    longLived.refreshNow().get(3, TimeUnit.SECONDS);
+                } else if (!longPool.inUse().username().equals(oldUser)) {
+                    replacedAt = Instant.now();
+                }
+                LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
             }
-            LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+            assertThat(replacedAt).as("replaced").isNotNull();
+            Duration took = Duration.between(t0, replacedAt);
+            System.out.printf("out-of-band revocation of a 1 h lease replaced in %d ms%n", took.toMillis());
+            assertThat(took).isLessThan(Duration.ofSeconds(1));
+            assertThat(longPool.failures).hasSize(1);
+            assertThat(longEvents.kinds())
+                    .containsExactly(
+                            "created " + revoked,
+                            "created " + longLived.currentLeaseId().orElseThrow(),
+                            "rotated " + revoked + ">"
+                                    + longLived.currentLeaseId().orElseThrow());
+            assertThat(roleExists(oldUser)).isFalse();
         }
-        assertThat(replacedAt).as("replaced").isNotNull();
-        Duration took = Duration.between(t0, replacedAt);
-        System.out.printf("out-of-band revocation replaced in %d ms%n", took.toMillis());
-        assertThat(took).isLessThan(Duration.ofSeconds(1));
-        assertThat(roleExists(oldUser)).isFalse();
     }
 
     @Test
@@ -230,6 +250,45 @@ class LeasedCredentialSourceIT {
             assertThat(roleExists(user)).as("role %s after close", user).isFalse();
         }
         assertThat(server.leases()).isEmpty();
+    }
+
+    @Test
+    void fiftySourcesShareTheSchedulerThreadAndAllStayValid() {
+        List<LeasedCredentialSource> many = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                many.add(LeasedCredentialSource.builder(vault.dynamic(), "mem", "app")
+                        .build());
+            }
+            Instant end = Instant.now().plusSeconds(20);
+            int checks = 0;
+            List<String> problems = new ArrayList<>();
+            while (Instant.now().isBefore(end)) {
+                long next = System.nanoTime() + TICK.toNanos();
+                Instant now = Instant.now();
+                for (LeasedCredentialSource s : many) {
+                    if (!s.status().usableAt(now)) {
+                        problems.add(now + " " + s.currentLeaseId().orElse("-") + " " + s.status());
+                    }
+                }
+                checks++;
+                LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+            }
+            long leases = server.requests().stream()
+                    .filter(r -> r.path().startsWith("/v1/dynamic/engines/mem/"))
+                    .count();
+            System.out.printf(
+                    "50 sources for 20 s on one scheduler thread: %d checks, %d problems, %d leases generated%n",
+                    checks, problems.size(), leases);
+            assertThat(problems).isEmpty();
+            assertThat(leases).isGreaterThan(50 * 2);
+        } finally {
+            many.forEach(LeasedCredentialSource::close);
+        }
+        assertThat(server.leases()).allSatisfy(l -> assertThat(l.engine()).isNotEqualTo("mem"));
+        assertThat(Thread.getAllStackTraces().keySet())
+                .filteredOn(t -> t.getName().startsWith("scaivault-"))
+                .allSatisfy(t -> assertThat(t.isDaemon()).as(t.getName()).isTrue());
     }
 
     private static boolean roleExists(String user) throws SQLException {
