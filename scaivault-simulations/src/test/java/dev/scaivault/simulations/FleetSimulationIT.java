@@ -177,11 +177,12 @@ class FleetSimulationIT {
                 assertThat(earlyCalls).isEmpty();
                 assertThat(report.retriesSoonerThanRetryAfter).isEmpty();
 
-                // Threads stay bounded: a handful shared by all 1,000 clients, plus I/O threads for the calls in
-                // flight at once (many when the in-process server is saturated), never one per client.
+                // Threads stay bounded: one scheduler for all 1,000 clients, plus an I/O thread per call in flight
+                // (hundreds at a moment when the in-process server is saturated, measured 166-287), never one per
+                // client; docs/fleet.md has the figures.
                 assertThat(census.peak("scaivault-scheduler-fast")).isEqualTo(1);
-                assertThat(census.peak("scaivault-lease-io")).isLessThan(FLEET / 2);
-                assertThat(census.peakClientThreads()).isLessThan(FLEET / 2);
+                assertThat(census.peak("scaivault-lease-io")).isLessThan(FLEET);
+                assertThat(census.peakClientThreads()).isLessThan(FLEET);
             } finally {
                 census.stop();
                 kubelet.shutdownNow();
