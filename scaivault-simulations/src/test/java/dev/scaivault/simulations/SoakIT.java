@@ -71,6 +71,7 @@ class SoakIT {
         AtomicLong failedQueries = new AtomicLong();
         List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
         long rotations = 0;
+        String growth = "";
 
         try (TestPostgres pg = TestPostgres.start();
                 ScaiVaultDevServer server = ScaiVaultDevServer.builder()
@@ -131,6 +132,7 @@ class SoakIT {
                     load.add(t);
                 }
 
+                Map<String, long[]> histogramAtBaseline = null;
                 long started = System.nanoTime();
                 long nextSample = started;
                 int second = 0;
@@ -139,6 +141,9 @@ class SoakIT {
                     if (now >= nextSample) {
                         long at = TimeUnit.NANOSECONDS.toSeconds(now - started);
                         samples.add(sample(at, at < WARM_UP.toSeconds() ? "warm-up" : "steady"));
+                        if (histogramAtBaseline == null && at >= WARM_UP.toSeconds()) {
+                            histogramAtBaseline = classHistogram();
+                        }
                         nextSample += SAMPLE_EVERY.toNanos();
                     }
                     second++;
@@ -158,6 +163,7 @@ class SoakIT {
                     t.join(TimeUnit.SECONDS.toMillis(10));
                 }
                 samples.add(sample(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started), "steady"));
+                growth = growth(histogramAtBaseline, classHistogram());
                 int last = second;
                 // Each file and the static secret end on their last version.
                 await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -175,6 +181,7 @@ class SoakIT {
         samples.add(sample(RUN.toSeconds(), "end (all closed)"));
 
         print(samples, changes, rotations, queries.get(), failedQueries.get(), failures);
+        System.out.println("classes whose instances grew most from the first steady sample to the last:\n" + growth);
 
         assertThat(failedQueries.get()).as("failed queries: %s", failures).isZero();
         assertThat(queries.get()).isGreaterThan(RUN.toSeconds() * 10);
@@ -263,6 +270,46 @@ class SoakIT {
             throw new UncheckedIOException(e);
         }
         return new Sample(at, phase, threads, fds, heap);
+    }
+
+    /** Class name to {instances, bytes}, after a full GC, from the JVM's own class histogram. */
+    static Map<String, long[]> classHistogram() {
+        String text;
+        try {
+            text = (String) ManagementFactory.getPlatformMBeanServer()
+                    .invoke(
+                            new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"),
+                            "gcClassHistogram",
+                            new Object[] {new String[0]},
+                            new String[] {String[].class.getName()});
+        } catch (javax.management.JMException e) {
+            throw new IllegalStateException("no class histogram", e);
+        }
+        Map<String, long[]> m = new java.util.HashMap<>();
+        for (String line : text.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 4 && f[0].endsWith(":")) {
+                m.put(f[3], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+            }
+        }
+        return m;
+    }
+
+    static String growth(Map<String, long[]> before, Map<String, long[]> after) {
+        if (before == null) {
+            return "  (no baseline)";
+        }
+        StringBuilder b = new StringBuilder();
+        after.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), new long[] {
+                    e.getValue()[0] - before.getOrDefault(e.getKey(), new long[2])[0],
+                    e.getValue()[1] - before.getOrDefault(e.getKey(), new long[2])[1]
+                }))
+                .sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
+                .limit(12)
+                .forEach(e -> b.append(String.format(
+                        "  %+9d instances %+10d bytes  %s%n", e.getValue()[0], e.getValue()[1], e.getKey())));
+        return b.toString();
     }
 
     private static void print(
