@@ -288,7 +288,8 @@ class SoakIT {
         Map<String, long[]> m = new java.util.HashMap<>();
         for (String line : text.split("\n")) {
             String[] f = line.trim().split("\\s+");
-            if (f.length == 4 && f[0].endsWith(":")) {
+            // "  12:  345  6789  [B (java.base@17)": the module, when there is one, is a fifth field.
+            if (f.length >= 4 && f[0].endsWith(":")) {
                 m.put(f[3], new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
             }
         }
