@@ -199,7 +199,9 @@ final class Http {
                 delay = retryDelay(call, e, attempt);
                 failure = e;
             } catch (IOException e) {
-                if (http.isCanceled()) {
+                // OkHttp cancels a call whose timeout (the rest of the budget) expires too: that is a timeout,
+                // reported as one; only a cancel of ours (a long poll being stopped) is a cancellation.
+                if (http.isCanceled() && !(e instanceof InterruptedIOException)) {
                     throw new ScaiVaultIoException(call.what() + ": cancelled", true, e);
                 }
                 boolean reached = mayHaveReached(e);

@@ -336,6 +336,17 @@ class ClientAgainstDevServerTest {
     }
 
     @Test
+    void aCallThatOutlastsItsBudgetIsReportedAsTimedOutNotCancelled() {
+        ScaiVault vault = client(Auth.token(STATIC_TOKEN), b -> b.callBudget(Duration.ofMillis(300)));
+        server.faults().latency("GET /v1/secrets/**", Duration.ofSeconds(3));
+        assertThatThrownBy(() -> vault.secrets().read(PATH))
+                .isInstanceOf(ScaiVaultIoException.class)
+                .hasMessageContaining("timed out")
+                .hasMessageNotContaining("cancelled");
+        server.faults().clear();
+    }
+
+    @Test
     void refusedConnectionsAreRetriedAndThenReportedAsNotReachingTheServer() {
         ScaiVault vault = client(Auth.token(STATIC_TOKEN));
         server.refuseConnections(true);
