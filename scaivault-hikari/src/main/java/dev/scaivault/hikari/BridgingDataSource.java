@@ -1,0 +1,144 @@
+package dev.scaivault.hikari;
+
+import dev.scaivault.Credentials;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * Sits between a pool and its real data source (or the driver, for a {@code jdbcUrl} pool), so it sees
+ * every new physical connection and nothing else: borrowing and returning never pass through here. It
+ * opens each connection with the binding's credentials, bridges an authentication failure by waiting for
+ * fresher credentials, and registers what it opened so the binding knows when the previous credentials
+ * are no longer in use. Once the binding is closed it passes everything straight through.
+ */
+final class BridgingDataSource implements DataSource {
+    // A rotation applied while a connection was being opened makes it stale; a second or third one in a
+    // row is a storm of changes, and then the pool's own next attempt is as good as ours.
+    private static final int MAX_STALE_RETRIES = 3;
+
+    interface Host {
+        /** The credentials to open a new connection with; the pool's own are passed for reference. */
+        Credentials credentialsFor(String poolUsername, String poolPassword);
+
+        /** Whether {@code used} was retired while the connection was being opened. */
+        boolean stale(Credentials used);
+
+        /** Fresher credentials after {@code failure}, or {@code null} once the budget is spent. */
+        Credentials bridge(Credentials failed, SQLException failure, long deadlineNanos);
+
+        long authFailureBudgetNanos();
+
+        void opened(Connection c, Credentials used);
+    }
+
+    private final DataSource delegate;
+    private volatile Host host;
+
+    BridgingDataSource(DataSource delegate, Host host) {
+        this.delegate = delegate;
+        this.host = host;
+    }
+
+    DataSource delegate() {
+        return delegate;
+    }
+
+    void detach() {
+        host = null;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        return open(null, null);
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        return open(username, password);
+    }
+
+    private Connection open(String username, String password) throws SQLException {
+        Host h = host;
+        if (h == null) {
+            return username == null ? delegate.getConnection() : delegate.getConnection(username, password);
+        }
+        Credentials use = h.credentialsFor(username, password);
+        long deadline = System.nanoTime() + h.authFailureBudgetNanos();
+        int staleRetries = 0;
+        while (true) {
+            Connection c;
+            try {
+                c = use == null ? delegate.getConnection() : delegate.getConnection(use.username(), use.password());
+            } catch (SQLException e) {
+                Credentials better = use == null ? null : h.bridge(use, e, deadline);
+                if (better == null) {
+                    throw e;
+                }
+                use = better;
+                continue;
+            }
+            if (use != null && staleRetries < MAX_STALE_RETRIES && h.stale(use)) {
+                // The pool's eviction for that rotation may run before this connection is in its bag.
+                staleRetries++;
+                closeQuietly(c);
+                use = h.credentialsFor(username, password);
+                continue;
+            }
+            h.opened(c, use);
+            return c;
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException | RuntimeException e) {
+            // Already unusable to us; the driver frees what it can.
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return delegate.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        delegate.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        delegate.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return delegate.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return delegate.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || delegate.isWrapperFor(iface);
+    }
+
+    @Override
+    public String toString() {
+        // The delegate's own toString may print a URL with a password in it.
+        return "ScaiVaultBridgingDataSource{" + delegate.getClass().getName() + '}';
+    }
+}

@@ -1,0 +1,728 @@
+package dev.scaivault.hikari;
+
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.util.DriverDataSource;
+import com.zaxxer.hikari.util.PropertyElf;
+import dev.scaivault.Credentials;
+import dev.scaivault.HandOff;
+import dev.scaivault.SecretChange;
+import dev.scaivault.SecretSource;
+import dev.scaivault.SecretUnavailableException;
+import dev.scaivault.Subscription;
+import dev.scaivault.internal.Threads;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a {@link HikariDataSource} on the credentials of a {@link SecretSource}, live and without failed
+ * queries. On each change: optionally validate the new credentials with one direct connection (the pool
+ * keeps the old ones meanwhile), set them on the pool, THEN soft-evict its connections (the reverse order
+ * lets the pool refill with the old credentials), wait until no physical connection uses the previous
+ * credentials (bounded by {@code maxDrainTime}) and only then hand the previous value back to the source,
+ * which may revoke it. Changes are applied one at a time; a newer change supersedes one still being
+ * validated.
+ *
+ * <p>Bind before the pool starts (a {@code new HikariDataSource()} configured by setters starts at its
+ * first {@code getConnection()}; Spring Boot's does): the binding sets the first credentials, and puts
+ * itself between the pool and its driver or data source, which is what lets it see every new physical
+ * connection, track which credentials each uses, and bridge an authentication failure (the database
+ * already has a new password, the source does not yet) by asking the source to {@link
+ * SecretSource#refreshNow() refresh} and retrying within {@code authFailureBudget}. Bound to a pool that
+ * already runs, it still rotates, but can neither bridge nor see physical connections, so its hand-off
+ * waits until the pool has no connection in use (or {@code maxDrainTime}).
+ *
+ * <p>Closing the binding stops it following the source and hands back whatever it still holds; it closes
+ * neither the pool nor the source.
+ */
+public final class HikariCredentialBinding implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HikariCredentialBinding.class);
+    private static final ThreadFactory THREADS = Threads.daemonFactory("scaivault-hikari");
+    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    // HikariCP adds a new connection to its bag right after the data source returns it; this is ample.
+    private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+    private static final long MAX_BRIDGE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long MAX_VALIDATION_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final Duration DEFAULT_MAX_DRAIN = Duration.ofMinutes(30);
+
+    private final HikariDataSource pool;
+    private final String poolName;
+    private final SecretSource<Credentials> source;
+    private final boolean validate;
+    private final long validationTimeoutNanos;
+    private final long maxDrainNanos;
+    private final long authBudgetNanos;
+    private final RotationListener listener;
+    private final Clock clock = Clock.systemUTC();
+
+    private final CredentialApplier applier;
+    private final DataSource direct;
+    private final BridgingDataSource bridge;
+    private final ConnectionTracker tracker = new ConnectionTracker();
+    private final ScheduledThreadPoolExecutor executor;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Subscription subscription;
+
+    private volatile Credentials applied;
+    private volatile Instant appliedChangeAt;
+    private final AtomicBoolean firstUsePending = new AtomicBoolean();
+    private final AtomicReference<Object> newestChange = new AtomicReference<>();
+    private final Object changeSignal = new Object();
+    private final Object refreshLock = new Object();
+    private CompletableFuture<Credentials> refreshInFlight; // guarded by refreshLock
+
+    // Confined to the executor thread.
+    private final List<Retiring> retiring = new ArrayList<>();
+    private Credentials wanted;
+    private Instant wantedAt;
+    private Object wantedToken;
+    private int attempt;
+    private long validationDeadline;
+    private ScheduledFuture<?> retry;
+    private ScheduledFuture<?> drainPoll;
+    private volatile long lastEvictNanos;
+
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong rotations = new AtomicLong();
+    private final AtomicLong bridged = new AtomicLong();
+    private final AtomicLong handOffTimeouts = new AtomicLong();
+    private volatile Instant lastRotation;
+    private volatile Duration lastDrain;
+
+    /** A previous value the source waits for, and since when the pool has stopped using it. */
+    private static final class Retiring {
+        final Credentials value;
+        final HandOff handOff;
+        long sinceNanos;
+
+        Retiring(Credentials value, HandOff handOff, long sinceNanos) {
+            this.value = value;
+            this.handOff = handOff;
+            this.sinceNanos = sinceNanos;
+        }
+    }
+
+    private HikariCredentialBinding(Builder b) {
+        this.pool = b.pool;
+        this.source = b.source;
+        this.poolName = Objects.requireNonNullElse(pool.getPoolName(), "(unnamed pool)");
+        this.validate = b.validate;
+        this.validationTimeoutNanos = b.validationTimeout.toNanos();
+        this.listener = b.listener;
+        this.authBudgetNanos = b.authFailureBudget.toNanos();
+        Duration drain = b.maxDrainTime != null ? b.maxDrainTime : defaultMaxDrain(pool);
+        this.maxDrainNanos = drain.toNanos();
+
+        if (pool.isClosed()) {
+            throw new IllegalStateException("pool " + poolName + " is closed");
+        }
+        // Fail closed: a pool is never started on no credentials at all.
+        Credentials first = source.current();
+        boolean started = pool.getHikariPoolMXBean() != null;
+        DataSource raw = directDataSource(pool, poolName);
+        if (!started && raw != null) {
+            this.bridge = new BridgingDataSource(raw, new Host());
+            this.direct = raw;
+        } else {
+            this.bridge = null;
+            this.direct = raw;
+        }
+        if (validate && direct == null) {
+            throw new IllegalArgumentException("pool " + poolName
+                    + " gets its connections from JNDI (dataSourceJNDI), so validateBeforeApply cannot open"
+                    + " a direct connection; bind the pool to a DataSource or a jdbcUrl instead");
+        }
+        this.applier = CredentialApplier.forPool(pool, b.preferProvider, started);
+        if (!started) {
+            applier.apply(first);
+            applied = first;
+            if (bridge != null) {
+                pool.setDataSource(bridge);
+            }
+        } else if (pool.getUsername() != null) {
+            applied = Credentials.of(pool.getUsername(), pool.getPassword(), "pool configuration");
+        }
+        this.executor = new ScheduledThreadPoolExecutor(1, THREADS);
+        executor.setRemoveOnCancelPolicy(true);
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        log.info(
+                "pool {}: bound to source {} ({}, {}{})",
+                poolName,
+                source.name(),
+                applier.mechanism(),
+                bridge != null ? "tracking new connections" : "pool already started: no bridging, coarse drain",
+                validate ? ", validating before apply" : "");
+        this.subscription = source.subscribe(this::onChange);
+    }
+
+    /** Binds {@code pool} to {@code source} with the defaults; see {@link #builder}. */
+    public static HikariCredentialBinding bind(HikariDataSource pool, SecretSource<Credentials> source) {
+        return builder(pool, source).bind();
+    }
+
+    public static Builder builder(HikariDataSource pool, SecretSource<Credentials> source) {
+        return new Builder(pool, source);
+    }
+
+    /** How this binding sets credentials on the pool (depends on the HikariCP version at run time). */
+    public CredentialsMechanism mechanism() {
+        return applier.mechanism();
+    }
+
+    public RotationMetrics metrics() {
+        Credentials now = applied;
+        int onPrevious = bridge == null ? -1 : tracker.count(c -> now == null || !c.sameSecretAs(now));
+        return new RotationMetrics(
+                applier.mechanism(),
+                rotations.get(),
+                Optional.ofNullable(lastRotation),
+                Optional.ofNullable(lastDrain),
+                onPrevious,
+                pending.get(),
+                bridged.get(),
+                handOffTimeouts.get());
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        subscription.close();
+        if (bridge != null) {
+            bridge.detach();
+        }
+        try {
+            executor.execute(() -> {
+                cancel(retry);
+                cancel(drainPoll);
+                retiring.forEach(r -> r.handOff.complete());
+                retiring.clear();
+                pending.set(0);
+            });
+        } catch (RejectedExecutionException e) {
+            // Already shut down.
+        }
+        executor.shutdown();
+        log.info("pool {}: unbound from source {}", poolName, source.name());
+    }
+
+    @Override
+    public String toString() {
+        return "HikariCredentialBinding{pool=" + poolName + ", source=" + source.name() + ", mechanism="
+                + applier.mechanism() + '}';
+    }
+
+    // ---- changes, on the source's dispatch thread, then on our executor ----
+
+    private void onChange(SecretChange<? extends Credentials> change) {
+        Credentials previous = change.previous();
+        Credentials next = change.current();
+        HandOff handOff = previous != null && !previous.sameSecretAs(next) ? change.deferHandOff() : null;
+        Object token = new Object();
+        newestChange.set(token);
+        synchronized (changeSignal) {
+            changeSignal.notifyAll();
+        }
+        try {
+            executor.execute(() -> accept(previous, next, handOff, change.at(), token));
+        } catch (RejectedExecutionException e) {
+            if (handOff != null) {
+                handOff.complete();
+            }
+        }
+    }
+
+    private void accept(Credentials previous, Credentials next, HandOff handOff, Instant at, Object token) {
+        if (closed.get()) {
+            if (handOff != null) {
+                handOff.complete();
+            }
+            return;
+        }
+        // The source handing out a value we were asked to let go of again: it is in force, not retiring.
+        retiring.removeIf(r -> {
+            if (r.value.sameSecretAs(next)) {
+                r.handOff.complete();
+                pending.decrementAndGet();
+                return true;
+            }
+            return false;
+        });
+        if (handOff != null) {
+            retiring.add(new Retiring(previous, handOff, System.nanoTime()));
+            pending.incrementAndGet();
+        }
+        cancel(retry);
+        retry = null;
+        wanted = next;
+        wantedAt = at;
+        wantedToken = token;
+        attempt = 0;
+        validationDeadline = System.nanoTime() + validationTimeoutNanos;
+        tryApply();
+        scheduleDrainPoll();
+    }
+
+    private void tryApply() {
+        Credentials w = wanted;
+        if (w == null) {
+            return;
+        }
+        Credentials current = applied;
+        if (current != null && w.sameSecretAs(current)) {
+            wanted = null;
+            return;
+        }
+        if (validate) {
+            attempt++;
+            Optional<SQLException> failure = validateOnce(w);
+            if (newestChange.get() != wantedToken) {
+                return; // superseded while we were connecting; the newer change's task follows
+            }
+            if (failure.isPresent()) {
+                String why = AuthFailures.describe(failure.get());
+                tell(l -> l.onValidationFailed(w.origin(), attempt, why));
+                long now = System.nanoTime();
+                if (now - validationDeadline < 0) {
+                    long backoff = Math.min(MAX_VALIDATION_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(attempt, 16));
+                    log.info(
+                            "pool {}: credentials of {} do not work yet ({}, attempt {}); keeping those of {}",
+                            poolName,
+                            w.origin(),
+                            why,
+                            attempt,
+                            current != null ? current.origin() : "none");
+                    retry = executor.schedule(this::tryApply, backoff, TimeUnit.NANOSECONDS);
+                    return;
+                }
+                log.warn(
+                        "pool {}: credentials of {} still fail validation ({}) after {} attempts; applying them"
+                                + " anyway, the source is the authority",
+                        poolName,
+                        w.origin(),
+                        why,
+                        attempt);
+            }
+        }
+        wanted = null;
+        applyNow(w, wantedAt);
+    }
+
+    private Optional<SQLException> validateOnce(Credentials c) {
+        try (Connection ignored = direct.getConnection(c.username(), c.password())) {
+            return Optional.empty();
+        } catch (SQLException e) {
+            return Optional.of(e);
+        }
+    }
+
+    private void applyNow(Credentials next, Instant changeAt) {
+        Credentials previous = applied;
+        // Order matters: credentials first, so every connection the eviction makes the pool open uses them.
+        applier.apply(next);
+        applied = next;
+        appliedChangeAt = changeAt;
+        long now = System.nanoTime();
+        for (Retiring r : retiring) {
+            if (previous != null && r.value.sameSecretAs(previous)) {
+                r.sinceNanos = now;
+            }
+        }
+        firstUsePending.set(bridge != null);
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        if (mx != null) {
+            mx.softEvictConnections();
+        }
+        lastEvictNanos = System.nanoTime();
+        rotations.incrementAndGet();
+        Instant at = clock.instant();
+        lastRotation = at;
+        log.info(
+                "pool {}: credentials of {} set ({}), connections of {} soft-evicted",
+                poolName,
+                next.origin(),
+                applier.mechanism(),
+                previous != null ? previous.origin() : "none");
+        String previousOrigin = previous != null ? previous.origin() : null;
+        tell(l -> l.onRotation(previousOrigin, next.origin(), at));
+        if (bridge != null) {
+            // Bridging may already have opened connections with these credentials before they were applied.
+            tracker.firstOpenedWith(next).ifPresent(this::recordFirstUse);
+        }
+    }
+
+    private void recordFirstUse(Instant openedAt) {
+        Credentials c = applied;
+        Instant changeAt = appliedChangeAt;
+        if (c == null || changeAt == null || !firstUsePending.compareAndSet(true, false)) {
+            return;
+        }
+        Duration d = Duration.between(changeAt, openedAt);
+        Duration propagation = d.isNegative() ? Duration.ZERO : d;
+        tell(l -> l.onNewCredentialsInUse(c.origin(), propagation));
+    }
+
+    // ---- drain ----
+
+    private void scheduleDrainPoll() {
+        if (drainPoll == null && !retiring.isEmpty() && !closed.get()) {
+            drainPoll = executor.schedule(this::drain, DRAIN_POLL_NANOS, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void drain() {
+        drainPoll = null;
+        Credentials current = applied;
+        long now = System.nanoTime();
+        if (bridge != null && tracker.missedEviction(this::isRetired, lastEvictNanos, now, SETTLE_NANOS)) {
+            HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+            if (mx != null) {
+                log.debug("pool {}: a connection on retired credentials escaped an eviction; evicting again", poolName);
+                mx.softEvictConnections();
+            }
+            lastEvictNanos = System.nanoTime();
+        }
+        for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
+            Retiring r = it.next();
+            if (current != null && r.value.sameSecretAs(current)) {
+                continue; // still the pool's credentials: a newer value is being validated
+            }
+            boolean drained = bridge != null ? tracker.count(r.value::sameSecretAs) == 0 : poolHasNothingInUse();
+            Duration waited = Duration.ofNanos(now - r.sinceNanos);
+            boolean timedOut = !drained && now - r.sinceNanos >= maxDrainNanos;
+            if (drained || timedOut) {
+                it.remove();
+                pending.decrementAndGet();
+                lastDrain = waited;
+                if (timedOut) {
+                    handOffTimeouts.incrementAndGet();
+                    log.warn(
+                            "pool {}: connections still use the credentials of {} after maxDrainTime {};"
+                                    + " handing them off anyway",
+                            poolName,
+                            r.value.origin(),
+                            Duration.ofNanos(maxDrainNanos));
+                } else {
+                    log.debug("pool {}: credentials of {} drained in {}", poolName, r.value.origin(), waited);
+                }
+                r.handOff.complete();
+                tell(l -> l.onHandOff(r.value.origin(), waited, timedOut));
+            }
+        }
+        scheduleDrainPoll();
+    }
+
+    private boolean isRetired(Credentials c) {
+        for (Retiring r : retiring) {
+            if (r.value.sameSecretAs(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean poolHasNothingInUse() {
+        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+        return mx == null || mx.getActiveConnections() == 0;
+    }
+
+    // ---- what the pool's connection-creating thread calls, through the bridging data source ----
+
+    private final class Host implements BridgingDataSource.Host {
+        @Override
+        public Credentials credentialsFor(String poolUsername, String poolPassword) {
+            // Ours, not the pool's: on HikariCP 5 the pool may read a new username with an old password.
+            return applied;
+        }
+
+        @Override
+        public boolean stale(Credentials used) {
+            Credentials now = applied;
+            return now != null && !used.sameSecretAs(now) && !used.sameSecretAs(sourceCurrentOrNull());
+        }
+
+        @Override
+        public long authFailureBudgetNanos() {
+            return authBudgetNanos;
+        }
+
+        @Override
+        public void opened(Connection c, Credentials used) {
+            Instant at = clock.instant();
+            tracker.opened(c, used, System.nanoTime(), at);
+            Credentials now = applied;
+            if (firstUsePending.get() && now != null && used.sameSecretAs(now)) {
+                recordFirstUse(at);
+            }
+        }
+
+        @Override
+        public Credentials bridge(Credentials failed, SQLException failure, long deadlineNanos) {
+            Optional<SQLException> auth = AuthFailures.find(failure);
+            if (auth.isEmpty() || closed.get() || authBudgetNanos <= 0) {
+                return null;
+            }
+            bridged.incrementAndGet();
+            String why = AuthFailures.describe(auth.get());
+            log.info(
+                    "pool {}: a new connection with the credentials of {} failed authentication ({});"
+                            + " asking source {} for fresher ones",
+                    poolName,
+                    failed.origin(),
+                    why,
+                    source.name());
+            long backoff = FIRST_BACKOFF_NANOS;
+            while (!closed.get()) {
+                Credentials better = fresherThan(failed);
+                long remaining = deadlineNanos - System.nanoTime();
+                if (better == null && remaining > 0) {
+                    awaitRefresh(Math.min(backoff, remaining));
+                    better = fresherThan(failed);
+                }
+                if (better != null) {
+                    tell(l -> l.onAuthFailureBridged(why, true));
+                    return better;
+                }
+                remaining = deadlineNanos - System.nanoTime();
+                if (remaining <= 0 || Thread.currentThread().isInterrupted()) {
+                    break;
+                }
+                awaitChange(Math.min(backoff, remaining));
+                backoff = Math.min(MAX_BRIDGE_BACKOFF_NANOS, backoff * 2);
+            }
+            log.warn(
+                    "pool {}: source {} brought no other credentials within authFailureBudget {}; the pool"
+                            + " retries on its own",
+                    poolName,
+                    source.name(),
+                    Duration.ofNanos(authBudgetNanos));
+            tell(l -> l.onAuthFailureBridged(why, false));
+            return null;
+        }
+    }
+
+    private Credentials fresherThan(Credentials failed) {
+        Credentials fromSource = sourceCurrentOrNull();
+        if (fromSource != null && !fromSource.sameSecretAs(failed)) {
+            return fromSource;
+        }
+        Credentials now = applied;
+        return now != null && !now.sameSecretAs(failed) ? now : null;
+    }
+
+    private Credentials sourceCurrentOrNull() {
+        try {
+            return source.current();
+        } catch (SecretUnavailableException e) {
+            return null;
+        }
+    }
+
+    /** One refresh in flight per binding, however many connections fail at once. */
+    private void awaitRefresh(long nanos) {
+        CompletableFuture<Credentials> f;
+        synchronized (refreshLock) {
+            if (refreshInFlight == null || refreshInFlight.isDone()) {
+                try {
+                    refreshInFlight = source.refreshNow();
+                } catch (RuntimeException e) {
+                    refreshInFlight = CompletableFuture.failedFuture(e);
+                }
+            }
+            f = refreshInFlight;
+        }
+        try {
+            f.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            log.debug(
+                    "pool {}: refresh of source {} failed: {}",
+                    poolName,
+                    source.name(),
+                    e.getCause().getClass().getName());
+        } catch (TimeoutException e) {
+            // The next round asks again or sees the change.
+        }
+    }
+
+    private void awaitChange(long nanos) {
+        synchronized (changeSignal) {
+            try {
+                TimeUnit.NANOSECONDS.timedWait(changeSignal, nanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    // ---- helpers ----
+
+    private void tell(Consumer<RotationListener> call) {
+        try {
+            call.accept(listener);
+        } catch (RuntimeException e) {
+            log.warn("pool {}: rotation listener {} failed", poolName, listener.getClass().getName(), e);
+        }
+    }
+
+    private static void cancel(ScheduledFuture<?> f) {
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    private static Duration defaultMaxDrain(HikariDataSource ds) {
+        long ms = ds.getMaxLifetime();
+        return ms > 0 ? Duration.ofMillis(ms) : DEFAULT_MAX_DRAIN;
+    }
+
+    /**
+     * A data source that opens connections exactly as the pool does (its own DataSource, DataSource class
+     * and properties, or driver, URL and properties), without going through the pool. {@code null} for a
+     * JNDI pool.
+     */
+    private static DataSource directDataSource(HikariDataSource ds, String poolName) {
+        DataSource configured = ds.getDataSource();
+        if (configured instanceof BridgingDataSource) {
+            throw new IllegalStateException("pool " + poolName + " is already bound to a credential source");
+        }
+        if (configured != null) {
+            return configured;
+        }
+        String className = ds.getDataSourceClassName();
+        if (className != null) {
+            try {
+                Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+                DataSource created = (DataSource) type.getDeclaredConstructor().newInstance();
+                PropertyElf.setTargetFromProperties(created, ds.getDataSourceProperties());
+                return created;
+            } catch (ReflectiveOperationException | ClassCastException e) {
+                throw new IllegalArgumentException(
+                        "pool " + poolName + ": dataSourceClassName " + className + " cannot be instantiated", e);
+            }
+        }
+        if (ds.getJdbcUrl() != null) {
+            return new DriverDataSource(
+                    ds.getJdbcUrl(), ds.getDriverClassName(), ds.getDataSourceProperties(), null, null);
+        }
+        return null;
+    }
+
+    /** Configures and creates a {@link HikariCredentialBinding}. */
+    public static final class Builder {
+        private final HikariDataSource pool;
+        private final SecretSource<Credentials> source;
+        private boolean validate;
+        private Duration validationTimeout = Duration.ofSeconds(30);
+        private Duration maxDrainTime;
+        private Duration authFailureBudget = Duration.ofSeconds(5);
+        private RotationListener listener = new RotationListener() {};
+        private boolean preferProvider;
+
+        private Builder(HikariDataSource pool, SecretSource<Credentials> source) {
+            this.pool = Objects.requireNonNull(pool, "pool");
+            this.source = Objects.requireNonNull(source, "source");
+        }
+
+        /**
+         * Before applying new credentials, open one direct connection with them (retrying with backoff for
+         * up to {@link #validationTimeout}, the pool keeping its current credentials meanwhile). Off by
+         * default: it costs one login per rotation and only helps when a source can be ahead of the
+         * database.
+         */
+        public Builder validateBeforeApply(boolean validate) {
+            this.validate = validate;
+            return this;
+        }
+
+        /** How long validation retries before applying the new credentials anyway (default 30 s). */
+        public Builder validationTimeout(Duration timeout) {
+            this.validationTimeout = positive(timeout, "validationTimeout");
+            return this;
+        }
+
+        /**
+         * The longest the binding holds the previous value for connections still using it (default: the
+         * pool's {@code maxLifetime}, after which HikariCP closes them by itself).
+         */
+        public Builder maxDrainTime(Duration maxDrainTime) {
+            this.maxDrainTime = positive(maxDrainTime, "maxDrainTime");
+            return this;
+        }
+
+        /**
+         * How long one new physical connection that failed authentication may wait for the source to bring
+         * other credentials (default 5 s; zero turns bridging off). Keep it under the pool's {@code
+         * connectionTimeout}, or a caller waiting for that connection times out first.
+         */
+        public Builder authFailureBudget(Duration budget) {
+            Objects.requireNonNull(budget, "authFailureBudget");
+            if (budget.isNegative()) {
+                throw new IllegalArgumentException("authFailureBudget must not be negative: " + budget);
+            }
+            this.authFailureBudget = budget;
+            return this;
+        }
+
+        public Builder listener(RotationListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * On HikariCP 7+ with a pool that has not started, install a {@code HikariCredentialsProvider}
+         * instead of using the credential setters. Off by default: once installed, the pool ignores every
+         * credential setter, including any a user calls later. Falls back to the setters elsewhere.
+         */
+        public Builder preferCredentialsProvider(boolean prefer) {
+            this.preferProvider = prefer;
+            return this;
+        }
+
+        /**
+         * Sets the source's current credentials on the pool if it has not started, and follows the source
+         * from now on.
+         *
+         * @throws SecretUnavailableException if the source has no value (no pool starts on no credentials)
+         * @throws IllegalStateException if the pool is closed or already bound
+         */
+        public HikariCredentialBinding bind() {
+            return new HikariCredentialBinding(this);
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}
