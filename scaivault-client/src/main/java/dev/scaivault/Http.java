@@ -105,6 +105,39 @@ final class Http {
     private final RetryPolicy policy;
     private final Clock clock;
     private final Sleeper sleeper;
+    // Per HTTP exchange (each retry counts), for metrics; indexed by Outcome.ordinal().
+    private final java.util.concurrent.atomic.AtomicLongArray outcomes =
+            new java.util.concurrent.atomic.AtomicLongArray(Outcome.values().length);
+
+    /** How one HTTP exchange ended. */
+    enum Outcome {
+        SUCCESS,
+        CLIENT_ERROR,
+        RATE_LIMITED,
+        SERVER_ERROR,
+        IO_ERROR;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Exchanges so far by outcome, tag names ({@code success}, {@code io_error}, ...) in a stable order. */
+    Map<String, Long> outcomes() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (Outcome o : Outcome.values()) {
+            m.put(o.tag(), outcomes.get(o.ordinal()));
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    private void count(int status) {
+        Outcome o = status >= 200 && status < 300
+                ? Outcome.SUCCESS
+                : status == 429 ? Outcome.RATE_LIMITED : status >= 500 ? Outcome.SERVER_ERROR : Outcome.CLIENT_ERROR;
+        outcomes.incrementAndGet(o.ordinal());
+    }
+
     private volatile Tokens tokens;
 
     Http(
@@ -174,6 +207,7 @@ final class Http {
                             TimeUnit.MILLISECONDS);
             try (Response response = http.execute()) {
                 int status = response.code();
+                count(status);
                 byte[] body = read(response.body(), call.what());
                 String requestId = response.header("X-Request-ID");
                 long ms = (System.nanoTime() - started) / 1_000_000;
@@ -197,6 +231,7 @@ final class Http {
                 delay = retryDelay(call, e, attempt);
                 failure = e;
             } catch (IOException e) {
+                outcomes.incrementAndGet(Outcome.IO_ERROR.ordinal());
                 if (http.isCanceled()) {
                     throw new ScaiVaultIoException(call.what() + ": cancelled", true, e);
                 }
