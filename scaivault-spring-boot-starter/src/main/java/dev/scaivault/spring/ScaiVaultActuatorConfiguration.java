@@ -49,7 +49,8 @@ public class ScaiVaultActuatorConfiguration {
     /**
      * Boot 3 masks every value of /actuator/env and /actuator/configprops by default, but shows every value
      * once {@code show-values=always}: this keeps the ScaiVault token, the client secret and the values
-     * imported with {@code spring.config.import=scaivault://} masked even then.
+     * imported with {@code spring.config.import=scaivault://} masked even then, and every password (the pool's
+     * is the starter's credential).
      */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")
@@ -70,6 +71,11 @@ public class ScaiVaultActuatorConfiguration {
                 : data.getKey().toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
         boolean ours = key.startsWith("scaivault") || key.equals("token") || key.equals("clientsecret");
         if (ours && (key.endsWith("token") || key.endsWith("secret"))) {
+            return data.withSanitizedValue();
+        }
+        // The pool's password is a ScaiVault credential once the starter has set it (configprops shows the
+        // HikariDataSource bean's properties).
+        if (key.endsWith("password") || key.endsWith("credentials")) {
             return data.withSanitizedValue();
         }
         return data;

@@ -373,6 +373,7 @@ class ScaiVaultAutoConfigurationTest {
         assertThat(sanitized("scaivault.token")).isEqualTo(SanitizableData.SANITIZED_VALUE);
         assertThat(sanitized("scaivault.client-credentials.client-secret")).isEqualTo(SanitizableData.SANITIZED_VALUE);
         assertThat(sanitized("SCAIVAULT_TOKEN")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("spring.datasource.hikari.password")).isEqualTo(SanitizableData.SANITIZED_VALUE);
         assertThat(sanitized("scaivault.url")).isEqualTo("value");
         SanitizableData imported = new SanitizableData(
                 new org.springframework.core.env.MapPropertySource("scaivault:apps/demo", Map.of()), "db.user", "v");
