@@ -6,9 +6,9 @@ import java.time.Duration;
 /**
  * Lifecycle of the leases a {@link LeasedCredentialSource} holds, for metrics, health and logs. Every
  * {@link Lease} passed here has its {@linkplain Lease#data() data} removed, so a listener cannot leak the
- * credentials. Methods run on the source's scheduler thread, which many sources share (during {@code
- * close()}, on a {@code scaivault-lease-close} thread): keep them short and never block. An exception thrown
- * here is logged and otherwise ignored.
+ * credentials. Methods run on the thread of the source's background task ({@code scaivault-lease-io-<n>};
+ * during {@code close()}, {@code scaivault-lease-close-<n>}), one at a time per source: keep them short and
+ * never block. An exception thrown here is logged and otherwise ignored.
  */
 public interface LeaseEvents {
 

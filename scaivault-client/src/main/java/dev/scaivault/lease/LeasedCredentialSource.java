@@ -20,7 +20,11 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -51,6 +55,14 @@ import org.slf4j.LoggerFactory;
 public final class LeasedCredentialSource extends AbstractSecretSource<Credentials> {
     private static final Logger log = LoggerFactory.getLogger(LeasedCredentialSource.class);
     private static final ThreadFactory CLOSE_THREADS = Threads.daemonFactory("scaivault-lease-close");
+    /** Where lease tasks call ScaiVault; idle threads die, so closed sources leave nothing running. */
+    private static final Executor IO = new ThreadPoolExecutor(
+            0,
+            Integer.MAX_VALUE,
+            5,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            Threads.daemonFactory("scaivault-lease-io"));
     /** Scales the backoff before any lease has told us how long leases last. */
     private static final Duration UNKNOWN_LEASE_SCALE = Duration.ofMinutes(1);
 
@@ -65,6 +77,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
     private final Duration closeTimeout;
     private final LeaseEvents events;
     private final RandomGenerator random;
+    private final Executor io;
 
     /** Guards the fields below; never held across a call to ScaiVault. */
     private final Object lock = new Object();
@@ -95,6 +108,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         this.closeTimeout = b.closeTimeout;
         this.events = b.events;
         this.random = b.random != null ? b.random : new Random();
+        this.io = b.io != null ? b.io : IO;
     }
 
     /**
@@ -212,7 +226,13 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         String msg = name() + ": could not generate credentials for engine '" + engine + "' role '" + role
                 + "'" + (prev == null ? "" : " to succeed lease " + prev.id) + ": " + describe(e)
                 + "; attempt " + n + ", next in " + delay
-                + (predecessorValid ? "; lease " + prev.id + " valid until " + prev.lease.expiresAt() : "");
+                + (prev == null
+                        ? ""
+                        : predecessorValid
+                                ? "; lease " + prev.id + " valid until " + prev.lease.expiresAt()
+                                : prev.gone
+                                        ? "; lease " + prev.id + " is gone"
+                                        : "; lease " + prev.id + " expired at " + prev.lease.expiresAt());
         recordFailure(msg);
         log.warn(msg);
         fire(() -> events.error(msg, e));
@@ -390,8 +410,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             expiryWatch.cancel();
         }
         Instant expiry = h.lease.expiresAt();
-        expiryWatch = scheduler.schedule(
-                Duration.between(clock().instant(), expiry), () -> runTask(() -> onExpiry(h, expiry)));
+        expiryWatch = later(Duration.between(clock().instant(), expiry), () -> onExpiry(h, expiry));
     }
 
     private void onExpiry(Held h, Instant expiry) {
@@ -417,12 +436,11 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         }
         synchronized (lock) {
             prev.handOff = handOff;
-            prev.revokeTask = scheduler.schedule(
-                    Duration.between(now, latest),
-                    () -> runTask(() -> revokeRetired(prev, "no hand-off before its expiry")));
+            prev.revokeTask =
+                    later(Duration.between(now, latest), () -> revokeRetired(prev, "no hand-off before its expiry"));
         }
         handOff.thenRun(() -> {
-            scheduler.schedule(Duration.ZERO, () -> runTask(() -> revokeRetired(prev, "hand-off complete")));
+            later(Duration.ZERO, () -> revokeRetired(prev, "hand-off complete"));
             prev.handedOff = true;
         });
     }
@@ -488,7 +506,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             if (p.revokeTask != null) {
                 p.revokeTask.cancel();
             }
-            p.revokeTask = scheduler.schedule(delay, () -> runTask(() -> revokeRetired(p, why)));
+            p.revokeTask = later(delay, () -> revokeRetired(p, why));
         }
     }
 
@@ -512,7 +530,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             }
             refreshQueued = true;
         }
-        scheduler.schedule(Duration.ZERO, () -> runTask(this::refresh));
+        later(Duration.ZERO, this::refresh);
         return f;
     }
 
@@ -711,17 +729,24 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
     private void scheduleNextLocked(Duration delay, Runnable task) {
         cancelNextLocked();
         long token = ++nextToken;
-        next = scheduler.schedule(
-                delay,
-                () -> runTask(() -> {
-                    synchronized (lock) {
-                        if (token != nextToken || stopped) {
-                            return;
-                        }
-                        next = null;
-                    }
-                    task.run();
-                }));
+        next = later(delay, () -> {
+            synchronized (lock) {
+                if (token != nextToken || stopped) {
+                    return;
+                }
+                next = null;
+            }
+            task.run();
+        });
+    }
+
+    /**
+     * Runs {@code task} after {@code delay}: the scheduler thread only keeps time, the task (which calls
+     * ScaiVault and may wait for the client's whole call budget) runs on an I/O thread, so a slow server
+     * never delays the token refreshes and other sources sharing the scheduler.
+     */
+    private Scheduler.Cancellable later(Duration delay, Runnable task) {
+        return scheduler.schedule(delay, () -> io.execute(Threads.guarded(() -> runTask(task))));
     }
 
     private void cancelNextLocked() {
@@ -840,6 +865,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         private LeaseEvents events = new LeaseEvents() {};
         private boolean startWithoutValue;
         private RandomGenerator random;
+        private Executor io;
 
         private Builder(DynamicSecrets api, String engine, String role) {
             this.api = Objects.requireNonNull(api, "api");
@@ -872,7 +898,10 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             return this;
         }
 
-        /** Where the background work runs; default {@link Scheduler#system()}, shared by every source. */
+        /**
+         * What keeps time for the background work; default {@link Scheduler#system()}, shared by every source
+         * (the calls to ScaiVault themselves run on {@code scaivault-lease-io} threads).
+         */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
             return this;
@@ -915,6 +944,12 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         /** The jitter source; tests pass a seeded one. */
         Builder random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /** Where tasks call ScaiVault; tests pass {@code Runnable::run} to stay on virtual time. */
+        Builder executor(Executor io) {
+            this.io = Objects.requireNonNull(io, "io");
             return this;
         }
 

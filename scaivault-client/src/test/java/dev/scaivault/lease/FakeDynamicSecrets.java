@@ -4,6 +4,7 @@ import dev.scaivault.DynamicSecrets;
 import dev.scaivault.Lease;
 import dev.scaivault.ScaiVaultApiException;
 import dev.scaivault.ScaiVaultIoException;
+import dev.scaivault.testkit.leak.LeakCheck;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,6 +121,8 @@ final class FakeDynamicSecrets implements DynamicSecrets {
         int i = ++n;
         String id = "lease_" + i;
         Entry e = new Entry(id, "v-" + role + "-" + i, passwordOf(i), now, now.plus(granted), now.plus(maxTtl));
+        // The suite-wide LeakCheck fails any test that logs it.
+        LeakCheck.secret(e.password);
         leases.put(id, e);
         return describe(e, granted)
                 .data(Map.of("username", e.username, "password", e.password))

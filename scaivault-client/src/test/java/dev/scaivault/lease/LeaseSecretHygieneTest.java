@@ -49,6 +49,7 @@ class LeaseSecretHygieneTest {
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
         LeasedCredentialSource s = LeasedCredentialSource.builder(fake, "postgres", "app")
                 .scheduler(scheduler)
+                .executor(Runnable::run)
                 .listener(events)
                 .random(new Random(3))
                 .build();

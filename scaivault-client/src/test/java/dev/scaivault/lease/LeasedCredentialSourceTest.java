@@ -43,6 +43,7 @@ class LeasedCredentialSourceTest {
     private LeasedCredentialSource.Builder builder() {
         return LeasedCredentialSource.builder(fake, "postgres", "app")
                 .scheduler(scheduler)
+                .executor(Runnable::run)
                 .listener(events)
                 .random(new Random(42));
     }
@@ -159,6 +160,7 @@ class LeasedCredentialSourceTest {
         };
         assertThatThrownBy(() -> LeasedCredentialSource.builder(api, "postgres", "app")
                         .scheduler(scheduler)
+                        .executor(Runnable::run)
                         .build())
                 .hasMessageContaining("lease_1")
                 .hasMessageContaining("no username and password")
@@ -220,6 +222,7 @@ class LeasedCredentialSourceTest {
         for (int i = 0; i < 1000; i++) {
             sources.add(build(LeasedCredentialSource.builder(fake, "postgres", "app")
                     .scheduler(scheduler)
+                    .executor(Runnable::run)
                     .random(shared)));
         }
         scheduler.advance(Duration.ofMinutes(50));
@@ -635,6 +638,26 @@ class LeasedCredentialSourceTest {
             gate.countDown();
         }
         await().atMost(Duration.ofSeconds(5)).until(() -> fake.calls("revoke").size() == 1);
+    }
+
+    @Test
+    void callsToScaiVaultRunOffTheSchedulerThread() {
+        List<String> threads = new CopyOnWriteArrayList<>();
+        var api = new ForwardingDynamicSecrets(fake) {
+            @Override
+            public Lease renew(String leaseId, Duration increment) {
+                threads.add(Thread.currentThread().getName());
+                return super.renew(leaseId, increment);
+            }
+        };
+        LeasedCredentialSource s = build(LeasedCredentialSource.builder(api, "postgres", "app")
+                .scheduler(scheduler)
+                .random(new Random(1)));
+        scheduler.advance(Duration.ofMinutes(45));
+        await().atMost(Duration.ofSeconds(5)).until(() -> !threads.isEmpty());
+        assertThat(threads.get(0)).startsWith("scaivault-lease-io-");
+        await().atMost(Duration.ofSeconds(5))
+                .until(() -> s.status().validUntil().orElseThrow().isAfter(start().plus(HOUR)));
     }
 
     @Test

@@ -34,7 +34,9 @@ final class Api implements HttpCore.Handler {
     private final RateLimiter limiter;
     private final Faults faults;
     private final Jwt jwt;
-    private final List<RecordedRequest> requests = Collections.synchronizedList(new ArrayList<>());
+    /** Bounded, so a standalone server that runs for days does not keep every body it ever received. */
+    private final java.util.ArrayDeque<RecordedRequest> requests = new java.util.ArrayDeque<>();
+
     private volatile boolean ready = true;
 
     Api(
@@ -64,7 +66,9 @@ final class Api implements HttpCore.Handler {
     }
 
     void clearRequests() {
-        requests.clear();
+        synchronized (requests) {
+            requests.clear();
+        }
     }
 
     void ready(boolean ready) {
@@ -102,7 +106,12 @@ final class Api implements HttpCore.Handler {
                 new String(raw.body(), StandardCharsets.UTF_8),
                 clock.instant(),
                 requestId);
-        requests.add(rec);
+        synchronized (requests) {
+            requests.addLast(rec);
+            if (requests.size() > config.requestLogLimit) {
+                requests.removeFirst();
+            }
+        }
         Ctx ctx = new Ctx(raw, query, requestId);
         HttpCore.Response r;
         try {
@@ -192,8 +201,9 @@ final class Api implements HttpCore.Handler {
     }
 
     static RateCategory categoryOf(String method, String rawPath) {
-        List<String> s = List.of(rawPath.replaceFirst("^/v1/t/[^/]+/", "/v1/").split("/"));
-        if (rawPath.endsWith("/oauth/token") || rawPath.startsWith("/v1/auth/exchange")) {
+        String path = rawPath.replaceFirst("^/v1/t/[^/]+/", "/v1/");
+        List<String> s = List.of(path.split("/"));
+        if (path.endsWith("/oauth/token") || path.startsWith("/v1/auth/exchange")) {
             return RateCategory.AUTH;
         }
         if (s.size() < 3 || !s.get(1).equals("v1")) {
@@ -235,6 +245,13 @@ final class Api implements HttpCore.Handler {
             if (segs.size() >= 2 && segs.get(0).equals("t")) {
                 ctx.tenant = segs.get(1);
                 segs = new ArrayList<>(segs.subList(2, segs.size()));
+            }
+            // A trailing slash leaves an empty last segment: a secret path turns it into invalid_path, other
+            // routes ignore it.
+            if (!segs.isEmpty()
+                    && !segs.get(0).equals("secrets")
+                    && segs.get(segs.size() - 1).isEmpty()) {
+                segs.remove(segs.size() - 1);
             }
             if (segs.isEmpty()) {
                 throw ApiError.notFound("not_found", "no such endpoint: " + ctx.raw.path());
@@ -740,10 +757,6 @@ final class Api implements HttpCore.Handler {
                 throw ApiError.badRequest("invalid_path", "a path segment holds an encoded /");
             }
             out.add(seg);
-        }
-        // A trailing or double slash gives an empty segment: secrets turn it into invalid_path, other routes 404.
-        if (!out.isEmpty() && out.get(out.size() - 1).isEmpty() && !rawPath.startsWith("/v1/secrets/")) {
-            out.remove(out.size() - 1);
         }
         return out;
     }

@@ -3,7 +3,6 @@ package dev.scaivault.testkit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,10 +14,18 @@ final class Events {
     private final Clock clock;
     private final String tenantId;
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
-    /** event id -> sequence number of its first publication; the cursor for since_event_id. */
-    private final Map<String, Long> firstSeq = new ConcurrentHashMap<>();
+    /** Bounds the history a long-running standalone server keeps; a cursor older than that is invalid_cursor. */
+    static final int HISTORY = 100_000;
 
-    private final List<Event> published = new ArrayList<>();
+    /** event id -> sequence number of its first publication; the cursor for since_event_id. Guarded by this. */
+    private final Map<String, Long> firstSeq = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > HISTORY;
+        }
+    };
+
+    private final java.util.ArrayDeque<Event> published = new java.util.ArrayDeque<>();
     private long seq;
 
     Events(Clock clock, String tenantId) {
@@ -41,7 +48,7 @@ final class Events {
         env.put("request_id", requestId);
         Event e = new Event(id, ++seq, type, path, now, env);
         firstSeq.put(id, e.seq());
-        published.add(e);
+        remember(e);
         for (Subscription s : subscriptions.values()) {
             s.offer(e);
         }
@@ -53,13 +60,20 @@ final class Events {
         if (published.isEmpty()) {
             throw new IllegalStateException("no event has been published yet");
         }
-        Event last = published.get(published.size() - 1);
+        Event last = published.getLast();
         Event again = new Event(last.id(), ++seq, last.type(), last.path(), last.timestamp(), last.envelope());
-        published.add(again);
+        remember(again);
         for (Subscription s : subscriptions.values()) {
             s.offer(again);
         }
         return again;
+    }
+
+    private void remember(Event e) {
+        published.addLast(e);
+        if (published.size() > HISTORY) {
+            published.removeFirst();
+        }
     }
 
     synchronized List<Event> published() {
@@ -85,7 +99,7 @@ final class Events {
     }
 
     /** The cursor of {@code since_event_id}; 400 {@code invalid_cursor} for an id this server never published. */
-    long cursor(String eventId) {
+    synchronized long cursor(String eventId) {
         Long s = firstSeq.get(eventId);
         if (s == null) {
             throw ApiError.badRequest(

@@ -88,12 +88,6 @@ final class HttpCore implements AutoCloseable {
         return port;
     }
 
-    boolean listening() {
-        synchronized (lock) {
-            return listener != null;
-        }
-    }
-
     /** Opens the listener (again) on the same port. */
     void listen() {
         synchronized (lock) {
@@ -195,6 +189,7 @@ final class HttpCore implements AutoCloseable {
             try {
                 Response r = new Response(400);
                 r.headers.put("Content-Type", "text/plain; charset=utf-8");
+                r.headers.put("X-Request-ID", "req_" + Ids.hex(24));
                 r.body = e.getMessage().getBytes(StandardCharsets.UTF_8);
                 write(s.getOutputStream(), r, false);
             } catch (IOException ignored) {

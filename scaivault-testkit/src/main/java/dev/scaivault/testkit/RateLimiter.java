@@ -33,10 +33,6 @@ final class RateLimiter {
         return bucket(key, category).peek(clock.instant());
     }
 
-    void reset() {
-        buckets.clear();
-    }
-
     private Bucket bucket(String key, RateCategory category) {
         int limit = limits.get(category);
         return buckets.computeIfAbsent(category + "|" + key, k -> new Bucket(limit, clock.instant()));

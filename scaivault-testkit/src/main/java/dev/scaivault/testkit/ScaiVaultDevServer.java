@@ -45,8 +45,10 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         final Duration issuedTokenLifetime;
         final String subjectTokenAudience;
         final Map<String, String> clients;
+        final int requestLogLimit;
 
         Config(Builder b) {
+            this.requestLogLimit = b.requestLogLimit;
             this.clock = b.clock;
             this.issuedTokenLifetime = b.issuedTokenLifetime;
             this.subjectTokenAudience = b.subjectTokenAudience;
@@ -325,6 +327,7 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         private final Map<String, RoleConfig> roles = new LinkedHashMap<>();
         private InetAddress address;
         private int port;
+        private int requestLogLimit = 100_000;
 
         private Builder() {
             try {
@@ -381,6 +384,15 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         /** {@code false}: never answer 429 (the headers are still sent). Default {@code true}. */
         public Builder rateLimitsEnabled(boolean enabled) {
             this.rateLimitsEnabled = enabled;
+            return this;
+        }
+
+        /** How many requests {@link ScaiVaultDevServer#requests()} keeps (the oldest go first); default 100,000. */
+        public Builder requestLogLimit(int limit) {
+            if (limit < 0) {
+                throw new IllegalArgumentException("requestLogLimit must not be negative: " + limit);
+            }
+            this.requestLogLimit = limit;
             return this;
         }
 

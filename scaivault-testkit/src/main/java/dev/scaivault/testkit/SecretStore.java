@@ -234,10 +234,6 @@ final class SecretStore {
         return o;
     }
 
-    synchronized boolean exists(String path) {
-        return live(path, clock.instant()) != null;
-    }
-
     private Entry live(String path, Instant now) {
         Entry e = secrets.get(path);
         if (e != null && e.expiresAt != null && !now.isBefore(e.expiresAt)) {

@@ -9,25 +9,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * {@code java -cp ... dev.scaivault.testkit.ScaiVaultDevServer [--port 8200] [--seed seed.json] [--bind
- * 127.0.0.1]}. The seed format is in docs/testkit.md.
+ * {@code java -jar scaivault-testkit-<version>-server.jar [--port 8200] [--seed seed.json] [--bind 127.0.0.1]
+ * [--postgres]}. The seed format is in docs/testkit.md. With {@code --postgres} an embedded PostgreSQL is
+ * started too and the dynamic engines create real roles in it, so an application can connect with the
+ * credentials it is given.
  */
 final class Standalone {
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
     private Standalone() {}
 
     static void main(String[] args) throws InterruptedException {
-        ScaiVaultDevServer server;
+        quietLogging();
+        List<AutoCloseable> running = new ArrayList<>();
         try {
-            server = start(args, System.out);
+            running.add(start(args, System.out, running));
         } catch (IllegalArgumentException e) {
             System.err.println("scaivault dev server: " + e.getMessage());
-            System.err.println("usage: ScaiVaultDevServer [--port N] [--seed file.json] [--bind ADDRESS]");
+            System.err.println("usage: ScaiVaultDevServer [--port N] [--seed file.json] [--bind ADDRESS] [--postgres]");
             System.exit(2);
             return;
         }
@@ -35,20 +40,47 @@ final class Standalone {
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
-                            server.close();
+                            // The server first (it revokes leases, dropping their roles), then the database.
+                            for (int i = running.size() - 1; i >= 0; i--) {
+                                try {
+                                    running.get(i).close();
+                                } catch (Exception e) {
+                                    System.err.println("scaivault dev server: closing: " + e);
+                                }
+                            }
                             done.countDown();
                         },
                         "scaivault-devserver-shutdown-1"));
         done.await();
     }
 
-    /** Parses the arguments, starts the server and prints its URL and a static token to {@code out}. */
     static ScaiVaultDevServer start(String[] args, PrintStream out) {
+        return start(args, out, new ArrayList<>());
+    }
+
+    /** Standalone, logback is the binding (shaded in) with no configuration, which would mean DEBUG. */
+    private static void quietLogging() {
+        try {
+            if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+                ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
+            }
+        } catch (LinkageError e) {
+            // Another binding, or none: leave it alone.
+        }
+    }
+
+    /** Parses the arguments, starts the server and prints its URL and a static token to {@code out}. */
+    static ScaiVaultDevServer start(String[] args, PrintStream out, List<AutoCloseable> started) {
         int port = 8200;
         Path seed = null;
         String bind = "127.0.0.1";
+        boolean postgres = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
+            if (a.equals("--postgres")) {
+                postgres = true;
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("option " + a + " needs a value");
             }
@@ -71,7 +103,8 @@ final class Standalone {
                     throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        ScaiVaultDevServer.Builder b = ScaiVaultDevServer.builder().port(port);
+        // Nobody reads the request log of a standalone server; keep a little for a debugger.
+        ScaiVaultDevServer.Builder b = ScaiVaultDevServer.builder().port(port).requestLogLimit(1000);
         try {
             b.bindAddress(InetAddress.getByName(bind));
         } catch (IOException e) {
@@ -105,8 +138,7 @@ final class Standalone {
         if (root.hasNonNull("rate_limits_enabled")) {
             b.rateLimitsEnabled(root.get("rate_limits_enabled").asBoolean());
         }
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("rate_limits").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : root.path("rate_limits").properties()) {
             RateCategory c;
             try {
                 c = RateCategory.valueOf(e.getKey().toUpperCase(java.util.Locale.ROOT));
@@ -115,16 +147,40 @@ final class Standalone {
             }
             b.rateLimit(c, e.getValue().asInt());
         }
-        for (JsonNode e : root.path("engines")) {
+        dev.scaivault.testkit.pg.TestPostgres pg = null;
+        if (postgres) {
+            pg = dev.scaivault.testkit.pg.TestPostgres.start();
+            started.add(pg);
+        }
+        List<JsonNode> engines = new ArrayList<>();
+        root.path("engines").forEach(engines::add);
+        if (engines.isEmpty() && pg != null) {
+            engines.add(Json.MAPPER
+                    .createObjectNode()
+                    .put("engine", "postgres")
+                    .set(
+                            "roles",
+                            Json.MAPPER
+                                    .createArrayNode()
+                                    .add(Json.MAPPER.createObjectNode().put("role", "app"))));
+        }
+        for (JsonNode e : engines) {
             String engine = required(e, "engine", "engines[]" + where);
-            b.inMemoryEngine(engine);
+            if (pg != null) {
+                b.postgresEngine(engine, pg.adminDataSource(), pg.jdbcUrl());
+            } else {
+                b.inMemoryEngine(engine);
+            }
             for (JsonNode r : e.path("roles")) {
-                b.dynamicRole(
-                        engine,
-                        required(r, "role", "engines[].roles[]" + where),
-                        RoleConfig.of(
-                                Duration.ofSeconds(r.path("default_ttl_seconds").asLong(3600)),
-                                Duration.ofSeconds(r.path("max_ttl_seconds").asLong(86400))));
+                RoleConfig config = RoleConfig.of(
+                        Duration.ofSeconds(r.path("default_ttl_seconds").asLong(3600)),
+                        Duration.ofSeconds(r.path("max_ttl_seconds").asLong(86400)));
+                String role = required(r, "role", "engines[].roles[]" + where);
+                if (pg != null) {
+                    b.postgresRole(engine, role, config);
+                } else {
+                    b.dynamicRole(engine, role, config);
+                }
             }
         }
         List<JsonNode> secrets = new ArrayList<>();
@@ -140,8 +196,8 @@ final class Standalone {
                 server.putSecret(
                         path,
                         s.hasNonNull("secret_type") ? s.get("secret_type").asText() : null,
-                        Json.MAPPER.convertValue(data, Map.class),
-                        s.get("metadata") instanceof ObjectNode m ? Json.MAPPER.convertValue(m, Map.class) : null);
+                        Json.MAPPER.convertValue(data, MAP),
+                        s.get("metadata") instanceof ObjectNode m ? Json.MAPPER.convertValue(m, MAP) : null);
             }
         } catch (IllegalArgumentException e) {
             server.close();
@@ -154,6 +210,9 @@ final class Standalone {
         out.println("ScaiKey token URL: " + server.tokenUrl());
         out.println("Static token: " + printedToken);
         out.println("export SCAIVAULT_URL=" + server.baseUrl() + " SCAIVAULT_TOKEN=" + printedToken);
+        if (pg != null) {
+            out.println("PostgreSQL: " + pg.jdbcUrl() + " (dynamic engines create their roles here)");
+        }
         out.flush();
         return server;
     }

@@ -29,7 +29,6 @@ final class Subscription {
     private final List<Glob> paths;
     private final List<Pattern> types;
     private final ArrayDeque<Events.Event> buffer = new ArrayDeque<>();
-    private long dropped;
     private boolean closed;
 
     Subscription(
@@ -72,7 +71,6 @@ final class Subscription {
         buffer.addLast(e);
         while (buffer.size() > bufferSize) {
             buffer.removeFirst();
-            dropped++;
         }
         notifyAll();
     }
@@ -109,14 +107,6 @@ final class Subscription {
             }
         }
         return n;
-    }
-
-    synchronized int buffered() {
-        return buffer.size();
-    }
-
-    synchronized long dropped() {
-        return dropped;
     }
 
     synchronized void close() {

@@ -298,6 +298,9 @@ class ScaiVaultDevServerTest {
             assertThat(r.code()).as(bad).isEqualTo("invalid_path");
         }
         assertThat(http.put("/v1/secrets/a//b", "{\"data\":{}}").code()).isEqualTo("invalid_path");
+        assertThat(http.get("/v1/t/tnt_x/secrets/a/").code()).isEqualTo("invalid_path");
+        assertThat(http.get("/v1/t/tnt_x/secrets/a").code()).isEqualTo("secret_not_found");
+        assertThat(http.get("/v1/health/").status()).isEqualTo(200);
         assertThat(http.get("/v1/secrets/a/b/c/d/e/f/g/h/i/j").code()).isEqualTo("secret_not_found");
         assertThatThrownBy(() -> server.putSecret("/lead", Map.of("k", "v")))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -443,6 +446,18 @@ class ScaiVaultDevServerTest {
         assertThat(log.get(1).toString()).doesNotContain("w\"").doesNotContain(TOKEN);
         server.clearRequests();
         assertThat(server.requests()).isEmpty();
+    }
+
+    @Test
+    void requestLogIsBounded() {
+        try (ScaiVaultDevServer small =
+                ScaiVaultDevServer.builder().requestLogLimit(3).start()) {
+            Http h = new Http(small);
+            for (int i = 0; i < 5; i++) {
+                h.get("/v1/health?i=" + i);
+            }
+            assertThat(small.requests()).extracting(r -> r.query().get("i")).containsExactly("2", "3", "4");
+        }
     }
 
     static String exchangeBody(String jwt) {
