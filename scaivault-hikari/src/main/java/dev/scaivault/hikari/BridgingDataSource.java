@@ -32,6 +32,10 @@ final class BridgingDataSource implements DataSource {
 
         long authFailureBudgetNanos();
 
+        void opening(Credentials use);
+
+        void openingDone(Credentials use);
+
         void opened(Connection c, Credentials used);
     }
 
@@ -72,7 +76,7 @@ final class BridgingDataSource implements DataSource {
         while (true) {
             Connection c;
             try {
-                c = use == null ? delegate.getConnection() : delegate.getConnection(use.username(), use.password());
+                c = login(h, use);
             } catch (SQLException e) {
                 Credentials better = use == null ? null : h.bridge(use, e, deadline);
                 if (better == null) {
@@ -88,8 +92,22 @@ final class BridgingDataSource implements DataSource {
                 use = h.credentialsFor(username, password);
                 continue;
             }
+            return c;
+        }
+    }
+
+    private Connection login(Host h, Credentials use) throws SQLException {
+        if (use == null) {
+            return delegate.getConnection();
+        }
+        h.opening(use);
+        try {
+            Connection c = delegate.getConnection(use.username(), use.password());
+            // Registered before the login stops counting, so a drain always sees one or the other.
             h.opened(c, use);
             return c;
+        } finally {
+            h.openingDone(use);
         }
     }
 

@@ -4,8 +4,10 @@ import dev.scaivault.Credentials;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -19,6 +21,8 @@ final class ConnectionTracker {
     private static final int PRUNE_ABOVE = 64;
 
     private final Map<Connection, Opened> open = new IdentityHashMap<>();
+    // Logins under way: a connection being opened with retiring credentials must hold their hand-off too.
+    private final List<Credentials> opening = new ArrayList<>();
 
     record Opened(Credentials credentials, long nanos, Instant at) {}
 
@@ -29,12 +33,25 @@ final class ConnectionTracker {
         open.put(c, new Opened(credentials, nanos, at));
     }
 
-    /** Open connections whose credentials match {@code which}. */
+    synchronized void opening(Credentials c) {
+        opening.add(c);
+    }
+
+    synchronized void openingDone(Credentials c) {
+        opening.remove(c);
+    }
+
+    /** Open connections, and logins under way, whose credentials match {@code which}. */
     synchronized int count(Predicate<Credentials> which) {
         pruneClosed();
         int n = 0;
         for (Opened o : open.values()) {
             if (which.test(o.credentials())) {
+                n++;
+            }
+        }
+        for (Credentials c : opening) {
+            if (which.test(c)) {
                 n++;
             }
         }

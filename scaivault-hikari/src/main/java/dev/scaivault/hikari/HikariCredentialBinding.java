@@ -106,6 +106,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private ScheduledFuture<?> retry;
     private ScheduledFuture<?> drainPoll;
     private volatile long lastEvictNanos;
+    private boolean evictedTwice;
 
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong rotations = new AtomicLong();
@@ -360,6 +361,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
             mx.softEvictConnections();
         }
         lastEvictNanos = System.nanoTime();
+        evictedTwice = false;
         rotations.incrementAndGet();
         Instant at = clock.instant();
         lastRotation = at;
@@ -408,12 +410,22 @@ public final class HikariCredentialBinding implements AutoCloseable {
             }
             lastEvictNanos = System.nanoTime();
         }
+        if (bridge == null && !evictedTwice && now - lastEvictNanos >= SETTLE_NANOS) {
+            // Blind to physical connections, we cannot tell whether one opened with the previous
+            // credentials landed just after the eviction; evicting once more after it settled catches it.
+            HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+            if (mx != null) {
+                mx.softEvictConnections();
+            }
+            evictedTwice = true;
+        }
         for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
             Retiring r = it.next();
             if (current != null && r.value.sameSecretAs(current)) {
                 continue; // still the pool's credentials: a newer value is being validated
             }
-            boolean drained = bridge != null ? tracker.count(r.value::sameSecretAs) == 0 : poolHasNothingInUse();
+            boolean drained =
+                    bridge != null ? tracker.count(r.value::sameSecretAs) == 0 : evictedTwice && poolHasNothingInUse();
             Duration waited = Duration.ofNanos(now - r.sinceNanos);
             boolean timedOut = !drained && now - r.sinceNanos >= maxDrainNanos;
             if (drained || timedOut) {
@@ -470,6 +482,16 @@ public final class HikariCredentialBinding implements AutoCloseable {
         @Override
         public long authFailureBudgetNanos() {
             return authBudgetNanos;
+        }
+
+        @Override
+        public void opening(Credentials use) {
+            tracker.opening(use);
+        }
+
+        @Override
+        public void openingDone(Credentials use) {
+            tracker.openingDone(use);
         }
 
         @Override
@@ -588,7 +610,11 @@ public final class HikariCredentialBinding implements AutoCloseable {
         try {
             call.accept(listener);
         } catch (RuntimeException e) {
-            log.warn("pool {}: rotation listener {} failed", poolName, listener.getClass().getName(), e);
+            log.warn(
+                    "pool {}: rotation listener {} failed",
+                    poolName,
+                    listener.getClass().getName(),
+                    e);
         }
     }
 
@@ -619,7 +645,8 @@ public final class HikariCredentialBinding implements AutoCloseable {
         String className = ds.getDataSourceClassName();
         if (className != null) {
             try {
-                Class<?> type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+                Class<?> type =
+                        Class.forName(className, true, Thread.currentThread().getContextClassLoader());
                 DataSource created = (DataSource) type.getDeclaredConstructor().newInstance();
                 PropertyElf.setTargetFromProperties(created, ds.getDataSourceProperties());
                 return created;

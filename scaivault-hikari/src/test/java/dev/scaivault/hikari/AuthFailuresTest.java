@@ -11,14 +11,20 @@ class AuthFailuresTest {
 
     @Test
     void recognizesEachDatabasesLoginFailure() {
-        assertThat(AuthFailures.find(new SQLException("password authentication failed", "28P01"))).isPresent();
-        assertThat(AuthFailures.find(new SQLException("role does not exist", "28000"))).isPresent();
-        assertThat(AuthFailures.find(new SQLException("Access denied", "28000", 1045))).isPresent();
-        assertThat(AuthFailures.find(new SQLException("Access denied", "HY000", 1045))).isPresent();
+        assertThat(AuthFailures.find(new SQLException("password authentication failed", "28P01")))
+                .isPresent();
+        assertThat(AuthFailures.find(new SQLException("role does not exist", "28000")))
+                .isPresent();
+        assertThat(AuthFailures.find(new SQLException("Access denied", "28000", 1045)))
+                .isPresent();
+        assertThat(AuthFailures.find(new SQLException("Access denied", "HY000", 1045)))
+                .isPresent();
         assertThat(AuthFailures.find(new SQLException("ORA-01017: invalid username/password", "72000", 1017)))
                 .isPresent();
-        assertThat(AuthFailures.find(new SQLException("Login failed for user", "S0001", 18456))).isPresent();
-        assertThat(AuthFailures.find(new SQLInvalidAuthorizationSpecException("denied"))).isPresent();
+        assertThat(AuthFailures.find(new SQLException("Login failed for user", "S0001", 18456)))
+                .isPresent();
+        assertThat(AuthFailures.find(new SQLInvalidAuthorizationSpecException("denied")))
+                .isPresent();
     }
 
     @Test
@@ -34,8 +40,10 @@ class AuthFailuresTest {
 
     @Test
     void ignoresEverythingElse() {
-        assertThat(AuthFailures.find(new SQLException("connection refused", "08001"))).isEmpty();
-        assertThat(AuthFailures.find(new SQLException("too many connections", "53300"))).isEmpty();
+        assertThat(AuthFailures.find(new SQLException("connection refused", "08001")))
+                .isEmpty();
+        assertThat(AuthFailures.find(new SQLException("too many connections", "53300")))
+                .isEmpty();
         assertThat(AuthFailures.find(new SQLException("no state"))).isEmpty();
         assertThat(AuthFailures.find(new IllegalStateException("x"))).isEmpty();
     }
@@ -43,6 +51,8 @@ class AuthFailuresTest {
     @Test
     void describesWithoutTheMessage() {
         var e = new SQLException("password authentication failed for secret-ish text", "28P01");
-        assertThat(AuthFailures.describe(e)).isEqualTo("SQLState 28P01, vendor code 0").doesNotContain("secret");
+        assertThat(AuthFailures.describe(e))
+                .isEqualTo("SQLState 28P01, vendor code 0")
+                .doesNotContain("secret");
     }
 }

@@ -12,7 +12,8 @@ final class HikariVersion {
 
     static String onClassPath() {
         // HikariCP's manifest has no Implementation-Version; its Maven metadata is in every release jar.
-        try (InputStream in = HikariDataSource.class.getResourceAsStream("/META-INF/maven/com.zaxxer/HikariCP/pom.properties")) {
+        try (InputStream in =
+                HikariDataSource.class.getResourceAsStream("/META-INF/maven/com.zaxxer/HikariCP/pom.properties")) {
             if (in == null) {
                 return "unknown";
             }

@@ -15,7 +15,9 @@ class HikariVersionTest {
         String actual = HikariVersion.onClassPath();
         System.out.println("HikariCP on the test class path: " + actual + " (from "
                 + HikariDataSource.class.getProtectionDomain().getCodeSource().getLocation() + ")");
-        assertThat(expected).as("system property expectedHikariVersion (set per execution)").isNotBlank();
+        assertThat(expected)
+                .as("system property expectedHikariVersion (set per execution)")
+                .isNotBlank();
         assertThat(actual).isEqualTo(expected);
     }
 

@@ -1,0 +1,90 @@
+package dev.scaivault.hikari;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/** Counts the physical logins a pool attempts and how many the database refused. */
+final class CountingDataSource implements DataSource {
+    private final DataSource delegate;
+    private final AtomicInteger attempts = new AtomicInteger();
+    private final AtomicInteger authFailures = new AtomicInteger();
+
+    CountingDataSource(DataSource delegate) {
+        this.delegate = delegate;
+    }
+
+    int attempts() {
+        return attempts.get();
+    }
+
+    int authFailures() {
+        return authFailures.get();
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        attempts.incrementAndGet();
+        return count(() -> delegate.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        attempts.incrementAndGet();
+        return count(() -> delegate.getConnection(username, password));
+    }
+
+    private interface Open {
+        Connection open() throws SQLException;
+    }
+
+    private Connection count(Open open) throws SQLException {
+        try {
+            return open.open();
+        } catch (SQLException e) {
+            if (AuthFailures.find(e).isPresent()) {
+                authFailures.incrementAndGet();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return delegate.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        delegate.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        delegate.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return delegate.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return delegate.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return delegate.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return delegate.isWrapperFor(iface);
+    }
+}
