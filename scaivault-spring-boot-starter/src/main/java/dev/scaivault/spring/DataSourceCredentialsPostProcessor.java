@@ -89,7 +89,7 @@ final class DataSourceCredentialsPostProcessor implements DestructionAwareBeanPo
         return bean;
     }
 
-    private static HikariBinder.Bound bindOrFail(
+    private static AutoCloseable bindOrFail(
             Object bean, String beanName, SecretSource<Credentials> source, boolean validate, ScaiVaultMonitor m) {
         try {
             return HikariBinder.bind(bean, beanName, source, validate, m);
@@ -154,10 +154,5 @@ final class DataSourceCredentialsPostProcessor implements DestructionAwareBeanPo
                 log.warn("scaivault: unbinding DataSource bean '{}' failed: {}", beanName, e.toString());
             }
         }
-    }
-
-    /** How many DataSources are bound (for health). */
-    int boundCount() {
-        return bound.size();
     }
 }

@@ -5,7 +5,6 @@ import dev.scaivault.Credentials;
 import dev.scaivault.SecretSource;
 import dev.scaivault.hikari.HikariCredentialBinding;
 import dev.scaivault.hikari.RotationListener;
-import dev.scaivault.hikari.RotationMetrics;
 import java.time.Duration;
 import java.time.Instant;
 
@@ -17,17 +16,8 @@ final class HikariBinder {
         return bean instanceof HikariDataSource;
     }
 
-    /** A bound pool: closing it unbinds; its metrics feed the health details. */
-    interface Bound extends AutoCloseable {
-        @Override
-        void close();
-
-        long rotations();
-
-        int connectionsOnPreviousCredentials();
-    }
-
-    static Bound bind(
+    /** Binds the pool; closing the result unbinds it (and closes neither the pool nor the source). */
+    static AutoCloseable bind(
             Object dataSource,
             String beanName,
             SecretSource<Credentials> source,
@@ -52,27 +42,6 @@ final class HikariBinder {
                     }
                 })
                 .bind();
-        return new Bound() {
-            @Override
-            public void close() {
-                binding.close();
-            }
-
-            @Override
-            public long rotations() {
-                return binding.metrics().rotations();
-            }
-
-            @Override
-            public int connectionsOnPreviousCredentials() {
-                RotationMetrics m = binding.metrics();
-                return m.connectionsOnPreviousCredentials();
-            }
-
-            @Override
-            public String toString() {
-                return binding.toString();
-            }
-        };
+        return binding;
     }
 }

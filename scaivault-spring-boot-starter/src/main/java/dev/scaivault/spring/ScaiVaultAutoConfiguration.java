@@ -128,7 +128,7 @@ public class ScaiVaultAutoConfiguration {
             }
             Duration took = Duration.ofNanos(System.nanoTime() - started);
             if (source.status().hasValue()) {
-                monitor.firstCredentials(source.name(), took);
+                monitor.firstCredentials(took);
                 log.info("scaivault: first credentials from {} in {} ms", source.name(), took.toMillis());
             } else {
                 log.warn(

@@ -92,6 +92,10 @@ final class ScaiVaultHealthIndicator extends AbstractHealthIndicator {
             builder.withDetail("lastRotation", last.toString());
         }
         builder.withDetail("rotations", monitor.sourceRotations.get());
+        if (monitor.firstCredentialsTime() != null) {
+            builder.withDetail(
+                    "firstCredentialsMs", monitor.firstCredentialsTime().toMillis());
+        }
         if (down) {
             builder.down();
         } else {

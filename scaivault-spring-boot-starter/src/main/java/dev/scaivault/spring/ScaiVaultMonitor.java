@@ -48,7 +48,6 @@ final class ScaiVaultMonitor implements DisposableBean {
     final AtomicLong drainNanos = new AtomicLong();
     final AtomicLong authFailuresBridged = new AtomicLong();
     private volatile Instant lastRotation;
-    private volatile String firstCredentialsSource;
     private volatile Duration firstCredentialsTime;
 
     ScaiVaultMonitor(ApplicationEventPublisher publisher) {
@@ -146,18 +145,13 @@ final class ScaiVaultMonitor implements DisposableBean {
                 dataSource, ScaiVaultRotationEvent.Stage.POOL_DRAINED, previousOrigin, null, Instant.now(), drainTime));
     }
 
-    void firstCredentials(String source, Duration took) {
-        this.firstCredentialsSource = source;
+    void firstCredentials(Duration took) {
         this.firstCredentialsTime = took;
     }
 
     /** How long the starter's credential source took to get its first credentials at startup, if it did. */
     Duration firstCredentialsTime() {
         return firstCredentialsTime;
-    }
-
-    String firstCredentialsSource() {
-        return firstCredentialsSource;
     }
 
     Instant lastRotation() {
