@@ -3,6 +3,7 @@ package dev.scaivault.spring;
 import dev.scaivault.Credentials;
 import dev.scaivault.SecretSource;
 import dev.scaivault.Subscription;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -69,7 +70,9 @@ final class DataSourceCredentialsPostProcessor implements DestructionAwareBeanPo
         beanFactory.registerDependentBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN, beanName);
         boolean validate = props.getDatasource().isValidateBeforeApply();
         if (source.status().hasValue()) {
+            long started = System.nanoTime();
             bound.put(beanName, bindOrFail(bean, beanName, source, validate, monitor));
+            monitor.bound(Duration.ofNanos(System.nanoTime() - started));
         } else if (props.getDatasource().isStartWithoutCredentials()) {
             log.warn(
                     "scaivault: no credentials from {} yet for DataSource bean '{}'"

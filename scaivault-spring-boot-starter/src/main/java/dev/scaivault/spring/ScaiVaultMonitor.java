@@ -49,6 +49,7 @@ final class ScaiVaultMonitor implements DisposableBean {
     final AtomicLong authFailuresBridged = new AtomicLong();
     private volatile Instant lastRotation;
     private volatile Duration firstCredentialsTime;
+    private volatile Duration lastBindTime;
 
     ScaiVaultMonitor(ApplicationEventPublisher publisher) {
         this.publisher = publisher;
@@ -143,6 +144,15 @@ final class ScaiVaultMonitor implements DisposableBean {
         }
         publish(new ScaiVaultRotationEvent(
                 dataSource, ScaiVaultRotationEvent.Stage.POOL_DRAINED, previousOrigin, null, Instant.now(), drainTime));
+    }
+
+    void bound(Duration took) {
+        this.lastBindTime = took;
+    }
+
+    /** How long binding the last pool to the credential source took at startup. */
+    Duration lastBindTime() {
+        return lastBindTime;
     }
 
     void firstCredentials(Duration took) {
