@@ -108,6 +108,8 @@ class ScaiVaultFileIT {
             assertThat(load.failures).isEmpty();
             assertThat(load.failed.get()).isZero();
             assertThat(monitor.sourceRotations.get()).isEqualTo(5);
+            // The suite-wide LeakCheck saw this test's log lines (it checks them for the passwords after the test).
+            assertThat(LeakCheck.capturedEvents()).isPositive();
         }
     }
 
