@@ -8,6 +8,7 @@ import dev.scaivault.ScaiVaultApiException;
 import dev.scaivault.ScaiVaultException;
 import dev.scaivault.ScaiVaultIoException;
 import dev.scaivault.SecretUnavailableException;
+import dev.scaivault.Subscription;
 import dev.scaivault.internal.Scheduler;
 import dev.scaivault.internal.Threads;
 import java.time.Duration;
@@ -25,6 +26,8 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -514,8 +517,8 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
 
     /**
      * Checks the lease in force with ScaiVault and, if it is gone or expired, acquires a successor at once.
-     * Completes with the credentials in force afterwards, or fails with the reason (the current value stays
-     * as it was).
+     * Completes with the credentials in force afterwards, once every listener has been told about them (so a
+     * pool retrying on completion uses them), or fails with the reason (the current value stays as it was).
      */
     @Override
     public CompletableFuture<Credentials> refreshNow() {
@@ -594,15 +597,37 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             waiters = new ArrayList<>(refreshWaiters);
             refreshWaiters.clear();
         }
-        Credentials now = currentOrNull();
+        if (error == null && currentOrNull() != null) {
+            completeAfterDelivery(waiters);
+            return;
+        }
+        RuntimeException cause = error != null ? error : closedError();
         for (CompletableFuture<Credentials> w : waiters) {
-            if (error == null && now != null) {
-                w.complete(now);
-            } else {
-                RuntimeException cause = error != null ? error : closedError();
-                w.completeExceptionally(
-                        new SecretUnavailableException(name() + ": refresh failed: " + describe(cause), cause));
+            w.completeExceptionally(
+                    new SecretUnavailableException(name() + ": refresh failed: " + describe(cause), cause));
+        }
+    }
+
+    /**
+     * Completes {@code waiters} once every listener has been told about the value now in force, so a pool
+     * that retries when the future completes already uses the new credentials. A subscription's first
+     * delivery is ordered after every change published before it: that is the signal.
+     */
+    private void completeAfterDelivery(List<CompletableFuture<Credentials>> waiters) {
+        AtomicReference<Subscription> self = new AtomicReference<>();
+        AtomicBoolean done = new AtomicBoolean();
+        Subscription sub = subscribe(change -> {
+            if (done.compareAndSet(false, true)) {
+                waiters.forEach(w -> w.complete(change.current()));
+                Subscription s = self.get();
+                if (s != null) {
+                    s.close();
+                }
             }
+        });
+        self.set(sub);
+        if (done.get()) {
+            sub.close();
         }
     }
 

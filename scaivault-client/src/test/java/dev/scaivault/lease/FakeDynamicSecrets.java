@@ -28,8 +28,8 @@ final class FakeDynamicSecrets implements DynamicSecrets {
         final String password;
         final Instant issuedAt;
         final Instant maxExpiresAt;
-        Instant expiresAt;
-        Instant revokedAt;
+        volatile Instant expiresAt;
+        volatile Instant revokedAt;
 
         Entry(String id, String username, String password, Instant issuedAt, Instant expiresAt, Instant max) {
             this.id = id;
