@@ -65,10 +65,13 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     // HikariCP adds a new connection to its bag right after the data source returns it; this is ample.
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long NUDGE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
     private static final long MAX_BRIDGE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     private static final long MAX_VALIDATION_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final Duration DEFAULT_MAX_DRAIN = Duration.ofMinutes(30);
+    // A refresh may cost the source a round trip or a new lease; failing logins must not turn into a storm.
+    private static final long MIN_REFRESH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final HikariDataSource pool;
     private final String poolName;
@@ -95,6 +98,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private final Object changeSignal = new Object();
     private final Object refreshLock = new Object();
     private CompletableFuture<Credentials> refreshInFlight; // guarded by refreshLock
+    private long lastRefreshNanos; // guarded by refreshLock
 
     // Confined to the executor thread.
     private final List<Retiring> retiring = new ArrayList<>();
@@ -145,14 +149,8 @@ public final class HikariCredentialBinding implements AutoCloseable {
         // Fail closed: a pool is never started on no credentials at all.
         Credentials first = source.current();
         boolean started = pool.getHikariPoolMXBean() != null;
-        DataSource raw = directDataSource(pool, poolName);
-        if (!started && raw != null) {
-            this.bridge = new BridgingDataSource(raw, new Host());
-            this.direct = raw;
-        } else {
-            this.bridge = null;
-            this.direct = raw;
-        }
+        this.direct = directDataSource(pool, poolName);
+        this.bridge = !started && direct != null ? new BridgingDataSource(direct, new Host()) : null;
         if (validate && direct == null) {
             throw new IllegalArgumentException("pool " + poolName
                     + " gets its connections from JNDI (dataSourceJNDI), so validateBeforeApply cannot open"
@@ -176,7 +174,9 @@ public final class HikariCredentialBinding implements AutoCloseable {
                 poolName,
                 source.name(),
                 applier.mechanism(),
-                bridge != null ? "tracking new connections" : "pool already started: no bridging, coarse drain",
+                bridge != null
+                        ? "tracking new connections"
+                        : (started ? "pool already started" : "JNDI pool") + ": no bridging, coarse drain",
                 validate ? ", validating before apply" : "");
         this.subscription = source.subscribe(this::onChange);
     }
@@ -419,6 +419,18 @@ public final class HikariCredentialBinding implements AutoCloseable {
             }
             evictedTwice = true;
         }
+        if (bridge != null
+                && applier.mechanism() == CredentialsMechanism.USERNAME_AND_PASSWORD
+                && now - lastEvictNanos >= NUDGE_AFTER_NANOS) {
+            // HikariCP 5 puts an evicted connection back in the bag when it is returned and closes it only
+            // at its next borrow, which on a quiet pool may be far off. More connections on retired
+            // credentials than connections in use means one of them is idle: evicting again closes it.
+            HikariPoolMXBean mx = pool.getHikariPoolMXBean();
+            if (mx != null && tracker.count(this::isRetired) > mx.getActiveConnections()) {
+                mx.softEvictConnections();
+                lastEvictNanos = System.nanoTime();
+            }
+        }
         for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
             Retiring r = it.next();
             if (current != null && r.value.sameSecretAs(current)) {
@@ -566,11 +578,16 @@ public final class HikariCredentialBinding implements AutoCloseable {
         }
     }
 
-    /** One refresh in flight per binding, however many connections fail at once. */
+    /** One refresh in flight per binding, and at most one a second, however many logins fail at once. */
     private void awaitRefresh(long nanos) {
         CompletableFuture<Credentials> f;
+        boolean fresh = false;
         synchronized (refreshLock) {
-            if (refreshInFlight == null || refreshInFlight.isDone()) {
+            long now = System.nanoTime();
+            boolean idle = refreshInFlight == null || refreshInFlight.isDone();
+            if (idle && (refreshInFlight == null || now - lastRefreshNanos >= MIN_REFRESH_INTERVAL_NANOS)) {
+                lastRefreshNanos = now;
+                fresh = true;
                 try {
                     refreshInFlight = source.refreshNow();
                 } catch (RuntimeException e) {
@@ -578,6 +595,11 @@ public final class HikariCredentialBinding implements AutoCloseable {
                 }
             }
             f = refreshInFlight;
+        }
+        if (!fresh && f.isDone()) {
+            // Asked a moment ago already: the source's next change wakes us sooner than a new request.
+            awaitChange(nanos);
+            return;
         }
         try {
             f.get(nanos, TimeUnit.NANOSECONDS);

@@ -7,8 +7,8 @@ import java.time.Instant;
  * Hears what a {@link HikariCredentialBinding} does, for metrics and logs (the Spring starter binds it to
  * Micrometer). Arguments never hold a secret: credentials appear by their {@linkplain
  * dev.scaivault.Credentials#origin() origin} only. Methods are called on the binding's own thread, except
- * {@link #onAuthFailureBridged}, which runs on the pool's connection-creating thread; they must return
- * quickly and an exception thrown here is logged and ignored.
+ * {@link #onAuthFailureBridged} and usually {@link #onNewCredentialsInUse}, which run on the pool's
+ * connection-adding thread; they must return quickly, and an exception thrown here is logged and ignored.
  */
 public interface RotationListener {
 
