@@ -243,6 +243,30 @@ class ScaiVaultAutoConfigurationTest {
     }
 
     @Test
+    void startWithoutCredentialsBindsThePoolWhenTheyArrive() {
+        Path later = dir.resolve("arrives.json");
+        runner.withPropertyValues(
+                        "scaivault.datasource.source=file",
+                        "scaivault.datasource.file.path=" + later,
+                        "scaivault.datasource.start-without-credentials=true")
+                .withUserConfiguration(OwnPool.class)
+                .run(ctx -> {
+                    HikariDataSource pool = ctx.getBean(HikariDataSource.class);
+                    assertThat(pool.getUsername()).isNull();
+                    Files.writeString(later, "{\"username\": \"late\", \"password\": \"" + PASSWORD + "\"}");
+                    org.awaitility.Awaitility.await()
+                            .atMost(java.time.Duration.ofSeconds(30))
+                            .until(() -> "late".equals(pool.getUsername()));
+                    org.awaitility.Awaitility.await()
+                            .atMost(java.time.Duration.ofSeconds(5))
+                            .until(() -> ctx.getBean("scaivaultHealthIndicator", HealthIndicator.class)
+                                    .health()
+                                    .getStatus()
+                                    .equals(Status.UP));
+                });
+    }
+
+    @Test
     void hikariPoolGetsTheCredentialsBeforeItStarts() {
         runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
                 .withUserConfiguration(OwnPool.class)
