@@ -107,6 +107,39 @@ final class Http {
     private final RetryPolicy policy;
     private final Clock clock;
     private final Sleeper sleeper;
+    // Per HTTP exchange (each retry counts), for metrics; indexed by Outcome.ordinal().
+    private final java.util.concurrent.atomic.AtomicLongArray outcomes =
+            new java.util.concurrent.atomic.AtomicLongArray(Outcome.values().length);
+
+    /** How one HTTP exchange ended. */
+    enum Outcome {
+        SUCCESS,
+        CLIENT_ERROR,
+        RATE_LIMITED,
+        SERVER_ERROR,
+        IO_ERROR;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Exchanges so far by outcome, tag names ({@code success}, {@code io_error}, ...) in a stable order. */
+    Map<String, Long> outcomes() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        for (Outcome o : Outcome.values()) {
+            m.put(o.tag(), outcomes.get(o.ordinal()));
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    private void count(int status) {
+        Outcome o = status >= 200 && status < 300
+                ? Outcome.SUCCESS
+                : status == 429 ? Outcome.RATE_LIMITED : status >= 500 ? Outcome.SERVER_ERROR : Outcome.CLIENT_ERROR;
+        outcomes.incrementAndGet(o.ordinal());
+    }
+
     private volatile Tokens tokens;
 
     Http(
@@ -176,6 +209,7 @@ final class Http {
                             TimeUnit.MILLISECONDS);
             try (Response response = http.execute()) {
                 int status = response.code();
+                count(status);
                 byte[] body = read(response.body(), call.what());
                 String requestId = response.header("X-Request-ID");
                 long ms = (System.nanoTime() - started) / 1_000_000;
@@ -199,6 +233,7 @@ final class Http {
                 delay = retryDelay(call, e, attempt);
                 failure = e;
             } catch (IOException e) {
+                outcomes.incrementAndGet(Outcome.IO_ERROR.ordinal());
                 // OkHttp cancels a call whose timeout (the rest of the budget) expires too: that is a timeout,
                 // reported as one; only a cancel of ours (a long poll being stopped) is a cancellation.
                 if (http.isCanceled() && !(e instanceof InterruptedIOException)) {

@@ -159,6 +159,14 @@ public final class ScaiVault implements AutoCloseable {
         return tokens.refreshes();
     }
 
+    /**
+     * HTTP exchanges with ScaiVault (and the token endpoint) so far, each retry counted, by outcome: {@code
+     * success}, {@code client_error}, {@code rate_limited}, {@code server_error}, {@code io_error}.
+     */
+    public Map<String, Long> requestCounts() {
+        return http.outcomes();
+    }
+
     @Override
     public void close() {
         tokens.close();

@@ -96,6 +96,22 @@ class ClientAgainstDevServerTest {
     }
 
     @Test
+    void countsEachExchangeByOutcome() {
+        ScaiVault vault = client(Auth.token(STATIC_TOKEN));
+        assertThat(vault.requestCounts())
+                .containsOnlyKeys("success", "client_error", "rate_limited", "server_error", "io_error");
+        server.faults().enqueue("GET /v1/secrets/**", Fault.error(503, "unavailable"));
+        vault.secrets().read(PATH);
+        assertThatThrownBy(() -> vault.secrets().read("environments/production/billing/missing"))
+                .isInstanceOf(NotFoundException.class);
+        Map<String, Long> counts = vault.requestCounts();
+        assertThat(counts.get("server_error")).isEqualTo(1);
+        assertThat(counts.get("client_error")).isEqualTo(1);
+        assertThat(counts.get("success")).isGreaterThanOrEqualTo(1);
+        assertThat(counts.get("io_error")).isZero();
+    }
+
+    @Test
     void readsASecretWithAStaticTokenAndNeverShowsItsValues() {
         ScaiVault vault = client(Auth.token(STATIC_TOKEN));
         Secret s = vault.secrets().read(PATH);

@@ -1,0 +1,200 @@
+package dev.scaivault.spring;
+
+import dev.scaivault.Credentials;
+import dev.scaivault.ScaiVault;
+import dev.scaivault.SecretCredentialSource;
+import dev.scaivault.SecretSource;
+import dev.scaivault.file.FileCredentialSource;
+import dev.scaivault.file.SighupReload;
+import dev.scaivault.lease.LeasedCredentialSource;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * The ScaiVault client, the DataSource credential source and its binding to the application's HikariCP
+ * pool, SIGHUP reload, and (in {@link ScaiVaultActuatorConfiguration}) health and metrics. Every bean backs
+ * off when the application defines its own: a {@link ScaiVault}, or a {@code SecretSource<Credentials>}
+ * named {@value #CREDENTIAL_SOURCE_BEAN}.
+ */
+@AutoConfiguration(
+        afterName = "org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration",
+        beforeName = "org.springframework.boot.autoconfigure.jdbc.DataSourceAutoConfiguration")
+@ConditionalOnProperty(prefix = "scaivault", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ScaiVaultProperties.class)
+public class ScaiVaultAutoConfiguration {
+    /** The name of the credential source bean the DataSource binding follows. */
+    public static final String CREDENTIAL_SOURCE_BEAN = "scaivaultCredentialSource";
+
+    private static final Logger log = LoggerFactory.getLogger(ScaiVaultAutoConfiguration.class);
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    @Conditional(ScaiVaultUrlCondition.class)
+    ScaiVault scaiVault(ScaiVaultProperties properties, Environment environment) {
+        ScaiVault vault = Clients.build(properties, environment::getProperty);
+        log.info("scaivault: client for {}", vault.url());
+        return vault;
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ScaiVaultMonitor scaivaultMonitor(ApplicationEventPublisher publisher) {
+        return new ScaiVaultMonitor(publisher);
+    }
+
+    @Bean(name = CREDENTIAL_SOURCE_BEAN, destroyMethod = "close")
+    @ConditionalOnMissingBean(name = CREDENTIAL_SOURCE_BEAN)
+    @ConditionalOnProperty(prefix = "scaivault.datasource", name = "source")
+    SecretSource<Credentials> scaivaultCredentialSource(
+            ScaiVaultProperties properties, ObjectProvider<ScaiVault> vault, ScaiVaultMonitor monitor) {
+        return CredentialSources.create(properties, vault, monitor);
+    }
+
+    /** Starts publishing rotation events once every singleton (the source among them) exists. */
+    @Bean
+    SmartInitializingSingleton scaivaultRotationEvents(ListableBeanFactory beanFactory, ScaiVaultMonitor monitor) {
+        return () -> {
+            if (beanFactory.containsBean(CREDENTIAL_SOURCE_BEAN)) {
+                @SuppressWarnings("unchecked")
+                SecretSource<Credentials> source = beanFactory.getBean(CREDENTIAL_SOURCE_BEAN, SecretSource.class);
+                monitor.follow(source);
+            }
+        };
+    }
+
+    // Static: a post-processor must not make this configuration (and its dependencies) initialize early.
+    @Bean
+    static DataSourceCredentialsPostProcessor scaivaultDataSourceCredentialsPostProcessor() {
+        return new DataSourceCredentialsPostProcessor();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "scaivault.datasource", name = "source", havingValue = "file")
+    static class SighupConfiguration {
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        @ConditionalOnProperty(prefix = "scaivault.sighup", name = "enabled", matchIfMissing = true)
+        SighupReload scaivaultSighupReload() {
+            try {
+                SighupReload hup = SighupReload.install();
+                log.info("scaivault: SIGHUP re-reads the secret files (scaivault.sighup.enabled=false to turn off)");
+                return hup;
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(
+                        "scaivault.sighup.enabled: this JVM does not let SIGHUP be handled (-Xrs?): " + e.getMessage()
+                                + "; set scaivault.sighup.enabled=false",
+                        e);
+            }
+        }
+    }
+
+    /** Creates the credential source {@code scaivault.datasource.source} selects, timing the first value. */
+    static final class CredentialSources {
+        private CredentialSources() {}
+
+        static SecretSource<Credentials> create(
+                ScaiVaultProperties properties, ObjectProvider<ScaiVault> vaults, ScaiVaultMonitor monitor) {
+            ScaiVaultProperties.Datasource ds = properties.getDatasource();
+            String what = "scaivault.datasource.source=" + ds.getSource().name().toLowerCase(java.util.Locale.ROOT);
+            long started = System.nanoTime();
+            SecretSource<Credentials> source;
+            try {
+                source = switch (ds.getSource()) {
+                    case DYNAMIC -> dynamic(ds, vault(vaults, what), monitor, what);
+                    case FILE -> file(ds, what);
+                    case SECRET -> secret(ds, vault(vaults, what), what);
+                };
+            } catch (CredentialsUnavailableException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw new CredentialsUnavailableException(
+                        what + ": no credentials could be had: " + e.getMessage()
+                                + " (scaivault.datasource.start-without-credentials=true starts without them)",
+                        e);
+            }
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            if (source.status().hasValue()) {
+                monitor.firstCredentials(took);
+                log.info("scaivault: first credentials from {} in {} ms", source.name(), took.toMillis());
+            } else {
+                log.warn(
+                        "scaivault: {} started without credentials ({}); health is DOWN until they arrive",
+                        source.name(),
+                        what);
+            }
+            return source;
+        }
+
+        private static ScaiVault vault(ObjectProvider<ScaiVault> vaults, String what) {
+            ScaiVault v = vaults.getIfAvailable();
+            if (v == null) {
+                throw new CredentialsUnavailableException(
+                        what + " needs a ScaiVault client: set scaivault.url (or"
+                                + " SCAIVAULT_URL) and an authentication (scaivault.token, scaivault.client-credentials.*,"
+                                + " scaivault.kubernetes.*), or define a ScaiVault bean",
+                        null);
+            }
+            return v;
+        }
+
+        private static String required(String value, String property, String what) {
+            if (value == null || value.isBlank()) {
+                throw new CredentialsUnavailableException(property + " is not set (needed for " + what + ")", null);
+            }
+            return value.strip();
+        }
+
+        private static SecretSource<Credentials> dynamic(
+                ScaiVaultProperties.Datasource ds, ScaiVault vault, ScaiVaultMonitor monitor, String what) {
+            ScaiVaultProperties.Dynamic d = ds.getDynamic();
+            String engine = required(d.getEngine(), "scaivault.datasource.dynamic.engine", what);
+            String role = required(d.getRole(), "scaivault.datasource.dynamic.role", what);
+            return LeasedCredentialSource.builder(vault.dynamic(), engine, role)
+                    .ttl(d.getTtl())
+                    .rotateThreshold(d.getRotateThreshold())
+                    .listener(monitor.leaseEvents("lease:" + engine + "/" + role))
+                    .startWithoutValue(ds.isStartWithoutCredentials())
+                    .build();
+        }
+
+        private static SecretSource<Credentials> file(ScaiVaultProperties.Datasource ds, String what) {
+            ScaiVaultProperties.File f = ds.getFile();
+            Path path = Path.of(required(f.getPath(), "scaivault.datasource.file.path", what));
+            return FileCredentialSource.builder(path)
+                    .usernameKey(f.getUsernameKey())
+                    .passwordKey(f.getPasswordKey())
+                    .files(b -> {
+                        b.format(f.getFormat());
+                        if (ds.isStartWithoutCredentials()) {
+                            b.startEmpty();
+                        }
+                    })
+                    .build();
+        }
+
+        private static SecretSource<Credentials> secret(
+                ScaiVaultProperties.Datasource ds, ScaiVault vault, String what) {
+            ScaiVaultProperties.Secret s = ds.getSecret();
+            String path = required(s.getPath(), "scaivault.datasource.secret.path", what);
+            return SecretCredentialSource.builder(vault, path)
+                    .usernameKey(s.getUsernameKey())
+                    .passwordKey(s.getPasswordKey())
+                    .startWithoutValue(ds.isStartWithoutCredentials())
+                    .build();
+        }
+    }
+}
