@@ -113,6 +113,11 @@ class HikariRotationIT {
      */
     @org.junit.jupiter.api.Test
     void evictingBeforeTheUpdateMakesThePoolLogInWithOldCredentials() throws Exception {
+        // The recipe fails the same way on every HikariCP (it is the order, not the version): it runs once, on
+        // the 6.3.3 that Spring Boot 3.5 ships, to keep the three-version build within its time budget.
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                String.valueOf(System.getProperty("expectedHikariVersion")).startsWith("6."),
+                "runs on HikariCP 6.3.3 only");
         String role = "app_evict_first";
         String first = Pg.newPassword();
         pg.createRole(role, first);
