@@ -30,15 +30,15 @@ class BillingApplicationIT {
                         .postgresRole("postgres", "app", RoleConfig.of(Duration.ofSeconds(3), Duration.ofSeconds(3)))
                         .start();
                 ConfigurableApplicationContext app = new SpringApplicationBuilder(BillingApplication.class)
-                        .properties(
-                                "server.port=0",
-                                "server.address=127.0.0.1",
-                                "scaivault.url=" + server.baseUrl(),
-                                "scaivault.token=" + TOKEN,
-                                "scaivault.datasource.dynamic.ttl=3s",
-                                "scaivault.datasource.dynamic.rotate-threshold=0.7",
-                                "spring.datasource.url=" + pg.jdbcUrl())
-                        .run()) {
+                        // Command-line arguments, as a user would pass them: they outrank application.yml.
+                        .run(
+                                "--server.port=0",
+                                "--server.address=127.0.0.1",
+                                "--scaivault.url=" + server.baseUrl(),
+                                "--scaivault.token=" + TOKEN,
+                                "--scaivault.datasource.dynamic.ttl=3s",
+                                "--scaivault.datasource.dynamic.rotate-threshold=0.7",
+                                "--spring.datasource.url=" + pg.jdbcUrl())) {
             String base = "http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port");
             HttpClient http = HttpClient.newHttpClient();
             Set<String> users = new HashSet<>();
