@@ -54,7 +54,7 @@ final class Clients {
     }
 
     /** The authentication the properties select, or null to keep what the environment variables chose. */
-    private static Auth auth(ScaiVaultProperties p) {
+    static Auth auth(ScaiVaultProperties p) {
         if (notBlank(p.getToken())) {
             return Auth.token(p.getToken().strip());
         }
@@ -71,7 +71,8 @@ final class Clients {
             return notBlank(cc.getScope()) ? a.withScope(cc.getScope().strip()) : a;
         }
         ScaiVaultProperties.Kubernetes k = p.getKubernetes();
-        if (k.isEnabled() || notBlank(k.getTokenFile())) {
+        // Naming a role or audience only makes sense for the exchange, so it selects it as a token file does.
+        if (k.isEnabled() || notBlank(k.getTokenFile()) || notBlank(k.getRole()) || notBlank(k.getAudience())) {
             Auth.Kubernetes a = notBlank(k.getTokenFile())
                     ? Auth.kubernetes(Path.of(k.getTokenFile().strip()))
                     : Auth.kubernetes();

@@ -144,8 +144,8 @@ public class ScaiVaultProperties {
     /** Kubernetes workload identity: a projected service-account token exchanged for a ScaiVault token. */
     public static class Kubernetes {
         /**
-         * Whether to authenticate with the Kubernetes workload identity; implied by setting token-file. The
-         * token file is re-read at every exchange, as kubelet rotates it.
+         * Whether to authenticate with the Kubernetes workload identity; implied by setting token-file, role or
+         * audience. The token file is re-read at every exchange, as kubelet rotates it.
          */
         private boolean enabled;
 
