@@ -157,7 +157,8 @@ public abstract sealed class Auth {
                             false,
                             what,
                             authorization,
-                            null);
+                            null,
+                            false);
                     Http.Answer a = http.execute(call, tokenUrl);
                     return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), what);
                 }

@@ -32,4 +32,15 @@ public interface DynamicSecrets {
 
     /** Looks a lease up (without its data). */
     Lease lookup(String leaseId);
+
+    /**
+     * This API with every call made once, without the client's retries (a 401 still gets its one token
+     * refresh): for a caller with a retry schedule of its own, such as a lease source. Retrying at both levels
+     * would multiply the requests of each scheduled attempt, and when the identity's rate limit answers 429,
+     * every extra request goes against the bucket the whole fleet shares. The default returns {@code this},
+     * right for an implementation that does not retry.
+     */
+    default DynamicSecrets singleAttempt() {
+        return this;
+    }
 }

@@ -34,11 +34,25 @@ public final class Events {
      * un-acknowledged one).
      */
     public EventBatch poll(String subscriptionId, String sinceEventId, Duration timeout, int maxEvents) {
-        return poll(subscriptionId, sinceEventId, timeout, maxEvents, c -> {});
+        return poll(subscriptionId, sinceEventId, timeout, maxEvents, c -> {}, false);
     }
 
-    EventBatch poll(
+    /**
+     * For a poll loop: {@code onCall} receives a way to stop the poll in flight, and the call is made once,
+     * since the loop's own back-off is the retry (retrying here too would multiply it).
+     */
+    EventBatch pollOnce(
             String subscriptionId, String sinceEventId, Duration timeout, int maxEvents, Consumer<Runnable> onCall) {
+        return poll(subscriptionId, sinceEventId, timeout, maxEvents, onCall, true);
+    }
+
+    private EventBatch poll(
+            String subscriptionId,
+            String sinceEventId,
+            Duration timeout,
+            int maxEvents,
+            Consumer<Runnable> onCall,
+            boolean once) {
         if (timeout.isNegative() || timeout.compareTo(MAX_POLL_TIMEOUT) > 0) {
             throw new IllegalArgumentException("poll timeout must be between 0 and 60 s, not " + timeout);
         }
@@ -55,6 +69,9 @@ public final class Events {
         Http.Call call = Http.Call.get(Protocol.subscriptionPoll(subscriptionId), what)
                 .query(q)
                 .longPoll(timeout);
+        if (once) {
+            call = call.singleAttempt();
+        }
         return Protocol.events(Protocol.parse(http.execute(call, onCall).body(), what));
     }
 

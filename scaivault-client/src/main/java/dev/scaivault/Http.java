@@ -65,30 +65,43 @@ final class Http {
             boolean authenticated,
             String what,
             String authorization,
-            Duration longPoll) {
+            Duration longPoll,
+            boolean once) {
         static Call get(String path, String what) {
-            return new Call("GET", path, Map.of(), null, null, true, true, what, null, null);
+            return new Call("GET", path, Map.of(), null, null, true, true, what, null, null, false);
         }
 
         static Call post(String path, byte[] body, boolean idempotent, String what) {
-            return new Call("POST", path, Map.of(), body, null, idempotent, true, what, null, null);
+            return new Call("POST", path, Map.of(), body, null, idempotent, true, what, null, null, false);
         }
 
         static Call put(String path, byte[] body, String what) {
-            return new Call("PUT", path, Map.of(), body, null, false, true, what, null, null);
+            return new Call("PUT", path, Map.of(), body, null, false, true, what, null, null, false);
         }
 
         Call query(Map<String, String> q) {
-            return new Call(method, path, q, body, rawBody, idempotent, authenticated, what, authorization, longPoll);
+            return new Call(
+                    method, path, q, body, rawBody, idempotent, authenticated, what, authorization, longPoll, once);
         }
 
         Call unauthenticated() {
-            return new Call(method, path, query, body, rawBody, idempotent, false, what, authorization, longPoll);
+            return new Call(method, path, query, body, rawBody, idempotent, false, what, authorization, longPoll, once);
         }
 
         /** The server may hold this call for up to {@code wait} before it answers. */
         Call longPoll(Duration wait) {
-            return new Call(method, path, query, body, rawBody, idempotent, authenticated, what, authorization, wait);
+            return new Call(
+                    method, path, query, body, rawBody, idempotent, authenticated, what, authorization, wait, once);
+        }
+
+        /**
+         * One exchange only (plus the one token refresh a 401 allows), for a caller that schedules its own
+         * retries: retrying here as well would multiply its attempts, and in a 429 storm every layer's retry is
+         * one more request against the bucket the whole fleet shares.
+         */
+        Call singleAttempt() {
+            return new Call(
+                    method, path, query, body, rawBody, idempotent, authenticated, what, authorization, longPoll, true);
         }
 
         @Override
@@ -248,7 +261,7 @@ final class Http {
                 // A certificate we do not trust, or a peer that does not speak TLS, will not change on a retry.
                 delay = (call.idempotent() || !reached) && !tlsMisconfigured(e) ? backoff(attempt) : null;
             }
-            if (delay == null || attempt >= policy.maxAttempts()) {
+            if (delay == null || call.once() || attempt >= policy.maxAttempts()) {
                 throw failure;
             }
             Instant wakeAt = clock.instant().plus(delay);

@@ -7,10 +7,25 @@ import java.time.Duration;
 final class HttpDynamicSecrets implements DynamicSecrets {
     private final Http http;
     private final Clock clock;
+    private final boolean singleAttempt;
 
     HttpDynamicSecrets(Http http, Clock clock) {
+        this(http, clock, false);
+    }
+
+    private HttpDynamicSecrets(Http http, Clock clock, boolean singleAttempt) {
         this.http = http;
         this.clock = clock;
+        this.singleAttempt = singleAttempt;
+    }
+
+    @Override
+    public DynamicSecrets singleAttempt() {
+        return singleAttempt ? this : new HttpDynamicSecrets(http, clock, true);
+    }
+
+    private Http.Answer execute(Http.Call call) {
+        return http.execute(singleAttempt ? call.singleAttempt() : call);
     }
 
     @Override
@@ -18,21 +33,21 @@ final class HttpDynamicSecrets implements DynamicSecrets {
         String what = "generate credentials for " + engine + "/" + role;
         // Not idempotent: every call creates a database role, so an ambiguous failure is not retried.
         Http.Call call = Http.Call.post(Protocol.dynamicCreds(engine, role), Protocol.generateBody(ttl), false, what);
-        return Protocol.lease(Protocol.parse(http.execute(call).body(), what), clock.instant(), engine, role);
+        return Protocol.lease(Protocol.parse(execute(call).body(), what), clock.instant(), engine, role);
     }
 
     @Override
     public Lease renew(String leaseId, Duration increment) {
         String what = "renew lease " + leaseId;
         Http.Call call = Http.Call.post(Protocol.leaseRenew(leaseId), Protocol.renewBody(increment), true, what);
-        return Protocol.lease(Protocol.parse(http.execute(call).body(), what), clock.instant(), null, null);
+        return Protocol.lease(Protocol.parse(execute(call).body(), what), clock.instant(), null, null);
     }
 
     @Override
     public void revoke(String leaseId) {
         String what = "revoke lease " + leaseId;
         try {
-            http.execute(Http.Call.post(Protocol.leaseRevoke(leaseId), null, true, what));
+            execute(Http.Call.post(Protocol.leaseRevoke(leaseId), null, true, what));
         } catch (NotFoundException e) {
             // Already gone (expired or revoked elsewhere): that is what we wanted.
         }
@@ -43,9 +58,7 @@ final class HttpDynamicSecrets implements DynamicSecrets {
         String what = "look up lease " + leaseId;
         return Protocol.lease(
                 Protocol.parse(
-                        http.execute(Http.Call.get(Protocol.lease(leaseId), what))
-                                .body(),
-                        what),
+                        execute(Http.Call.get(Protocol.lease(leaseId), what)).body(), what),
                 clock.instant(),
                 null,
                 null);

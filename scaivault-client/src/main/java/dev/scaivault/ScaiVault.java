@@ -137,7 +137,7 @@ public final class ScaiVault implements AutoCloseable {
     public boolean ready() {
         try {
             http.execute(
-                    new Http.Call("GET", Protocol.READY, Map.of(), null, null, false, false, "readiness", null, null));
+                    Http.Call.get(Protocol.READY, "readiness").unauthenticated().singleAttempt());
             return true;
         } catch (ScaiVaultException e) {
             return false;

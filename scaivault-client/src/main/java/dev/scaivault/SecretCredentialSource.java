@@ -196,7 +196,7 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
                     since = null;
                     log.debug("secret {}: subscribed to rotation events as {}", path, sub.id());
                 }
-                EventBatch batch = events.poll(sub.id(), since, pollTimeout, 100, c -> cancelPoll = c);
+                EventBatch batch = events.pollOnce(sub.id(), since, pollTimeout, 100, c -> cancelPoll = c);
                 List<String> ids = new ArrayList<>();
                 boolean relevant = false;
                 for (Event e : batch.events()) {
@@ -253,7 +253,11 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
     private static Duration backoff(int failures, Duration retryAfter) {
         long cap = Math.min(60_000, 1000L << Math.min(6, failures - 1));
         long ms = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
-        return retryAfter != null && retryAfter.toMillis() > ms ? retryAfter : Duration.ofMillis(ms);
+        if (retryAfter != null && retryAfter.toMillis() > ms) {
+            // Every pod of the identity was told the same Retry-After: a little jitter keeps them apart.
+            return retryAfter.plusMillis(ThreadLocalRandom.current().nextLong(0, 100 + retryAfter.toMillis() / 10));
+        }
+        return Duration.ofMillis(ms);
     }
 
     private void pause(Duration d) {

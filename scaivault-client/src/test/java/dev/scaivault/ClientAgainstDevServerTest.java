@@ -2,11 +2,14 @@ package dev.scaivault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.scaivault.internal.ManualScheduler;
+import dev.scaivault.lease.LeasedCredentialSource;
 import dev.scaivault.testkit.Fault;
 import dev.scaivault.testkit.RecordedRequest;
+import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.leak.LeakCheck;
 import java.nio.file.Files;
@@ -46,6 +49,8 @@ class ClientAgainstDevServerTest {
                 .staticToken(STATIC_TOKEN, "idn_static")
                 .clientCredentials("billing-service", CLIENT_SECRET)
                 .issuedTokenLifetime(Duration.ofHours(24))
+                .inMemoryEngine("mem")
+                .dynamicRole("mem", "app", RoleConfig.of(Duration.ofHours(1), Duration.ofHours(24)))
                 .start();
         server.putSecret(PATH, Map.of("username", "billing", "password", DB_PASSWORD));
     }
@@ -240,6 +245,79 @@ class ClientAgainstDevServerTest {
         assertThat(vault.secrets().read(PATH).version()).isEqualTo(1);
         assertThat(sleeps).hasSize(1);
         assertThat(sleeps.get(0)).isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(3));
+    }
+
+    /**
+     * The lease keeper's schedule is its retry policy: each scheduled attempt is one request, however many
+     * attempts {@code Http} would make, and the next comes no sooner than the {@code Retry-After}. Before,
+     * each keeper attempt was up to four requests, each sleeping its own Retry-After on the keeper's thread.
+     */
+    @Test
+    void aLeaseKeeperInA429StormSendsOneRequestPerAttemptAndWaitsEachRetryAfter() {
+        ScaiVault vault = client(Auth.token(STATIC_TOKEN));
+        server.faults()
+                .enqueue(
+                        "POST /v1/dynamic/engines/mem/creds/app",
+                        Fault.rateLimited(Duration.ofSeconds(3)),
+                        Fault.rateLimited(Duration.ofSeconds(3)),
+                        Fault.rateLimited(Duration.ofSeconds(3)),
+                        Fault.rateLimited(Duration.ofSeconds(3)));
+        try (LeasedCredentialSource source = LeasedCredentialSource.builder(vault.dynamic(), "mem", "app")
+                .scheduler(time)
+                .startWithoutValue(true)
+                .build()) {
+            for (int attempt = 1; attempt <= 4; attempt++) {
+                int sent = attempt;
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> requests("POST", "/v1/dynamic/engines/").size() == sent && retryScheduled(source));
+                Duration wait = Duration.between(time.now(), time.nextDue());
+                assertThat(wait).as("wait after 429 number %d", attempt).isGreaterThanOrEqualTo(Duration.ofSeconds(3));
+                time.advance(wait);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> source.status().hasValue());
+            assertThat(requests("POST", "/v1/dynamic/engines/")).hasSize(5);
+
+            // The same for renewals: the storm costs one request per scheduled renewal attempt.
+            server.faults()
+                    .enqueue(
+                            "POST /v1/dynamic/leases/**",
+                            Fault.rateLimited(Duration.ofSeconds(5)),
+                            Fault.rateLimited(Duration.ofSeconds(5)));
+            // Pending now: the renewal and the expiry watch. A failed renewal leaves its retry and the watch.
+            await().atMost(Duration.ofSeconds(10)).until(() -> time.pending() == 2);
+            time.advance(Duration.between(time.now(), time.nextDue()));
+            for (int renewal = 1; renewal <= 2; renewal++) {
+                int sent = renewal;
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> requests("POST", "/v1/dynamic/leases/").size() == sent && time.pending() == 2);
+                Duration wait = Duration.between(time.now(), time.nextDue());
+                assertThat(wait)
+                        .as("wait after renewal 429 number %d", renewal)
+                        .isGreaterThanOrEqualTo(Duration.ofSeconds(5));
+                time.advance(wait);
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> source.status().lastError().isEmpty());
+            assertThat(requests("POST", "/v1/dynamic/leases/")).hasSize(3);
+        }
+        assertThat(sleeps).as("no retry sleeps inside Http").isEmpty();
+    }
+
+    @Test
+    void aFailClosedStartStillRetriesItsFirstGenerate() {
+        ScaiVault vault = client(Auth.token(STATIC_TOKEN));
+        server.faults().enqueue("POST /v1/dynamic/engines/mem/creds/app", Fault.error(503, "service_unavailable"));
+        try (LeasedCredentialSource source = LeasedCredentialSource.builder(vault.dynamic(), "mem", "app")
+                .scheduler(time)
+                .build()) {
+            assertThat(source.status().hasValue()).isTrue();
+        }
+        assertThat(requests("POST", "/v1/dynamic/engines/")).hasSize(2);
+        assertThat(sleeps).hasSize(1);
+    }
+
+    private boolean retryScheduled(LeasedCredentialSource source) {
+        return time.nextDue() != null && source.status().lastError().isPresent();
     }
 
     @Test

@@ -67,6 +67,17 @@ final class LeaseTiming {
         return max(min(delay, remaining.dividedBy(2)), MIN_DELAY);
     }
 
+    /**
+     * {@code delay}, but never sooner than the server's {@code Retry-After} (an earlier request is refused
+     * anyway, and costs the bucket every pod of the identity shares) plus up to a tenth of it (and 100 ms) of
+     * jitter, so the pods told the same {@code Retry-After} do not all come back in the same instant.
+     */
+    static Duration notBeforeRetryAfter(Duration delay, Duration retryAfter, RandomGenerator random) {
+        long spread = nanos(retryAfter) / 10 + Duration.ofMillis(100).toNanos();
+        Duration floor = retryAfter.plusNanos((long) (spread * random.nextDouble()));
+        return max(delay, floor);
+    }
+
     static Duration scale(Duration d, double factor) {
         return Duration.ofNanos((long) (nanos(d) * factor));
     }

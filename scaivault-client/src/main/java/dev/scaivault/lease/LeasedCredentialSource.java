@@ -70,6 +70,9 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
     private static final Duration UNKNOWN_LEASE_SCALE = Duration.ofMinutes(1);
 
     private final DynamicSecrets api;
+    /** The first generate of a fail-closed start has no schedule behind it: it gets the client's retries. */
+    private final DynamicSecrets startApi;
+
     private final String engine;
     private final String role;
     private final Duration ttl;
@@ -100,7 +103,9 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
 
     private LeasedCredentialSource(Builder b) {
         super("lease:" + b.engine + "/" + b.role, b.scheduler.clock());
-        this.api = b.api;
+        // The schedule below is the retry policy; the client's own retries would multiply every attempt.
+        this.api = b.api.singleAttempt();
+        this.startApi = b.api;
         this.engine = b.engine;
         this.role = b.role;
         this.ttl = b.ttl;
@@ -131,7 +136,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             Lease generated;
             Held h;
             try {
-                generated = api.generate(engine, role, ttl);
+                generated = (startWithoutValue ? api : startApi).generate(engine, role, ttl);
                 h = adopt(generated);
             } catch (RuntimeException e) {
                 String msg = name() + ": could not generate credentials for engine '" + engine + "' role '" + role
@@ -220,12 +225,13 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         }
         Instant now = clock().instant();
         Duration scale = prev != null ? prev.original : ttl != null ? ttl : UNKNOWN_LEASE_SCALE;
-        Duration delay = retryAfterAtLeast(
-                LeaseTiming.backoff(n, LeaseTiming.initialBackoff(scale), LeaseTiming.maxBackoff(scale), random), e);
+        Duration delay =
+                LeaseTiming.backoff(n, LeaseTiming.initialBackoff(scale), LeaseTiming.maxBackoff(scale), random);
         boolean predecessorValid = prev != null && !prev.gone && now.isBefore(prev.lease.expiresAt());
         delay = predecessorValid
                 ? LeaseTiming.withinRemaining(delay, prev.lease.remainingAt(now))
                 : LeaseTiming.min(delay, LeaseTiming.AFTER_EXPIRY_CAP);
+        delay = retryAfterAtLeast(delay, e);
         String msg = name() + ": could not generate credentials for engine '" + engine + "' role '" + role
                 + "'" + (prev == null ? "" : " to succeed lease " + prev.id) + ": " + describe(e)
                 + "; attempt " + n + ", next in " + delay
@@ -386,12 +392,13 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             n = ++failures;
         }
         Instant now = clock().instant();
-        Duration delay = retryAfterAtLeast(
+        Duration delay = LeaseTiming.withinRemaining(
                 LeaseTiming.backoff(
                         n, LeaseTiming.initialBackoff(h.original), LeaseTiming.maxBackoff(h.original), random),
-                e);
-        delay = LeaseTiming.withinRemaining(delay, h.lease.remainingAt(now));
+                h.lease.remainingAt(now));
+        delay = retryAfterAtLeast(delay, e);
         Instant at = now.plus(delay);
+        // The successor is a generate, which the renewal's Retry-After does not hold back.
         Instant rotateAt = rotateAt(h);
         if (at.isAfter(rotateAt)) {
             at = rotateAt.isAfter(now) ? rotateAt : now;
@@ -822,9 +829,9 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         return new SecretUnavailableException("source " + name() + " is closed");
     }
 
-    private static Duration retryAfterAtLeast(Duration delay, RuntimeException e) {
+    private Duration retryAfterAtLeast(Duration delay, RuntimeException e) {
         if (e instanceof ScaiVaultApiException a && a.retryAfter().isPresent()) {
-            return LeaseTiming.max(delay, a.retryAfter().get());
+            return LeaseTiming.notBeforeRetryAfter(delay, a.retryAfter().get(), random);
         }
         return delay;
     }

@@ -261,6 +261,12 @@ class FleetSimulationIT {
             this.time = time;
         }
 
+        @Override
+        public dev.scaivault.DynamicSecrets singleAttempt() {
+            // What the lease source asks for: observe the calls it really makes.
+            return new Observed(api.singleAttempt(), pod, time);
+        }
+
         private <T> T note(String kind, java.util.function.Supplier<T> call) {
             Instant start = time.now();
             Instant earliest = notBefore.remove(kind);

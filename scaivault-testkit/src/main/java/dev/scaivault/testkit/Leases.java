@@ -1,6 +1,7 @@
 package dev.scaivault.testkit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.scaivault.testkit.leak.IssuedSecrets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,6 +83,7 @@ final class Leases {
         }
         String username = username(roleName);
         String password = Ids.alnum(32);
+        IssuedSecrets.issued(password);
         Lease l = new Lease(
                 "lease_" + Ids.hex(24),
                 role,

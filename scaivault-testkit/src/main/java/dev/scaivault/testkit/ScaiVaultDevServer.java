@@ -1,6 +1,7 @@
 package dev.scaivault.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.scaivault.testkit.leak.IssuedSecrets;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
@@ -82,6 +83,8 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         this.address = b.address;
         this.tokens = new Tokens(config.clock);
         b.staticTokens.forEach(tokens::addStatic);
+        b.staticTokens.keySet().forEach(IssuedSecrets::issued);
+        b.clients.values().forEach(IssuedSecrets::issued);
         this.events = new Events(config.clock, Api.DEFAULT_TENANT);
         this.secrets = new SecretStore(config.clock, events);
         Map<String, Leases.Role> roles = new LinkedHashMap<>();
@@ -148,7 +151,9 @@ public final class ScaiVaultDevServer implements AutoCloseable {
     /** As {@link #mintSubjectToken(String, Duration)} with an explicit {@code aud} ({@code null}: none). */
     public String mintSubjectToken(String subject, Duration life, String audience) {
         Objects.requireNonNull(subject, "subject");
-        return jwt.mint(subject, config.clock.instant(), life, audience);
+        String token = jwt.mint(subject, config.clock.instant(), life, audience);
+        IssuedSecrets.issued(token);
+        return token;
     }
 
     /** Writes a {@code kv} secret; returns the new version. */

@@ -1,5 +1,6 @@
 package dev.scaivault.testkit;
 
+import dev.scaivault.testkit.leak.IssuedSecrets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,6 +43,7 @@ final class Tokens {
 
     String issue(String identityId, String identityType, List<String> scopes, Duration lifetime) {
         String token = "sva_" + Ids.alnum(40);
+        IssuedSecrets.issued(token);
         Instant now = clock.instant();
         tokens.put(token, new Token(identityId, identityType, scopes, now, now.plus(lifetime)));
         return token;

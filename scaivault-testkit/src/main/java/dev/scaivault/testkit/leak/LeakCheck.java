@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * auto-detection, or {@code @ExtendWith(LeakCheck.class)}), it captures every logging event of every logger
  * at every level, from every thread, and after each test fails it if any value registered with {@link
  * #secret} appears in a message, an argument or a stack trace. Secrets registered by one test stay
- * registered, so a leak that happens later in the suite is still caught.
+ * registered, so a leak that happens later in the suite is still caught. Every password and bearer token a
+ * dev server issues while LeakCheck is installed is registered by itself ({@link IssuedSecrets}).
  *
  * <p>Use {@link #assertNoSecretIn(Object...)} for exception messages and {@code toString()} results.
  * Needs logback-classic as the SLF4J binding of the test run.
@@ -35,6 +37,8 @@ public final class LeakCheck implements BeforeAllCallback, AfterEachCallback {
     private static final int MAX_EVENTS = 200_000;
     private static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
     private static final ConcurrentLinkedQueue<String> EVENTS = new ConcurrentLinkedQueue<>();
+    // ConcurrentLinkedQueue.size() walks the queue: counting here keeps each captured event O(1).
+    private static final AtomicInteger QUEUED = new AtomicInteger();
     private static volatile boolean installed;
 
     /** Registers values that must never be logged. Values shorter than 6 characters are ignored. */
@@ -72,6 +76,7 @@ public final class LeakCheck implements BeforeAllCallback, AfterEachCallback {
         List<String> leaks = new ArrayList<>();
         String e;
         while ((e = EVENTS.poll()) != null) {
+            QUEUED.decrementAndGet();
             String hit = find(e);
             if (hit != null) {
                 leaks.add("secret (sha256 " + sha(hit) + ") logged: " + e.replace(hit, "<SECRET>"));
@@ -137,6 +142,7 @@ public final class LeakCheck implements BeforeAllCallback, AfterEachCallback {
         root.addAppender(capture);
         // Every level: a secret at TRACE is as leaked as one at ERROR.
         root.setLevel(Level.ALL);
+        IssuedSecrets.sink(LeakCheck::secret);
         installed = true;
     }
 
@@ -158,7 +164,7 @@ public final class LeakCheck implements BeforeAllCallback, AfterEachCallback {
                 b.append('\n').append(ThrowableProxyUtil.asString(e.getThrowableProxy()));
             }
             EVENTS.add(b.toString());
-            if (EVENTS.size() > MAX_EVENTS) {
+            if (QUEUED.incrementAndGet() > MAX_EVENTS) {
                 // Check rather than drop: a leak must not escape because a test logs a lot.
                 assertNoSecretLoggedQuietly();
             }
@@ -166,11 +172,13 @@ public final class LeakCheck implements BeforeAllCallback, AfterEachCallback {
 
         private static void assertNoSecretLoggedQuietly() {
             String e;
-            while (EVENTS.size() > MAX_EVENTS / 2 && (e = EVENTS.peek()) != null) {
+            while (QUEUED.get() > MAX_EVENTS / 2 && (e = EVENTS.peek()) != null) {
                 if (find(e) != null) {
                     return; // keep it for the after-each check to report
                 }
-                EVENTS.poll();
+                if (EVENTS.poll() != null) {
+                    QUEUED.decrementAndGet();
+                }
             }
         }
     }
