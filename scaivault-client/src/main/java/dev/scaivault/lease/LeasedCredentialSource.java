@@ -225,9 +225,14 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         }
         Instant now = clock().instant();
         Duration scale = prev != null ? prev.original : ttl != null ? ttl : UNKNOWN_LEASE_SCALE;
-        Duration delay =
-                LeaseTiming.backoff(n, LeaseTiming.initialBackoff(scale), LeaseTiming.maxBackoff(scale), random);
         boolean predecessorValid = prev != null && !prev.gone && now.isBefore(prev.lease.expiresAt());
+        Duration cap = LeaseTiming.maxBackoff(scale);
+        if (!predecessorValid && e instanceof ScaiVaultApiException a && a.status() == 429) {
+            // The identity's bucket is empty and every pod sharing it is waiting: back off as far as a pod
+            // without credentials may (the after-expiry cap), so a fleet's 429s thin out as the wait grows.
+            cap = LeaseTiming.max(cap, LeaseTiming.AFTER_EXPIRY_CAP);
+        }
+        Duration delay = LeaseTiming.backoff(n, LeaseTiming.initialBackoff(scale), cap, random);
         delay = predecessorValid
                 ? LeaseTiming.withinRemaining(delay, prev.lease.remainingAt(now))
                 : LeaseTiming.min(delay, LeaseTiming.AFTER_EXPIRY_CAP);

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.scaivault.Credentials;
 import dev.scaivault.HandOff;
 import dev.scaivault.Lease;
+import dev.scaivault.RateLimitedException;
 import dev.scaivault.ScaiVaultApiException;
 import dev.scaivault.SecretChange;
 import dev.scaivault.SecretListener;
@@ -24,6 +25,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -136,6 +138,35 @@ class LeasedCredentialSourceTest {
         scheduler.advance(LeaseTiming.maxBackoff(Duration.ofSeconds(4)));
         assertThat(s.current().origin()).isEqualTo("lease lease_1");
         assertThat(s.status().lastError()).isEmpty();
+    }
+
+    /**
+     * A fleet waiting on one identity's empty bucket: without a lease, each 429 doubles the back-off up to the
+     * 30 s after-expiry cap (not the 15 s cap of an unknown lease scale), and never goes under Retry-After.
+     */
+    @Test
+    void rateLimitedWithoutALeaseBacksOffUpToTheAfterExpiryCap() {
+        fake.failGenerate(new RateLimitedException(
+                "generate credentials for postgres/app: HTTP 429 rate_limited",
+                429,
+                "rate_limited",
+                "req_429",
+                Duration.ofSeconds(1)));
+        // Always the top of the jitter range: the waits are the ceilings themselves.
+        RandomGenerator top = () -> -1L;
+        LeasedCredentialSource s = build(builder().startWithoutValue(true).random(top));
+        List<Duration> waits = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Instant due = scheduler.nextDue();
+            waits.add(Duration.between(scheduler.now(), due));
+            scheduler.advance(Duration.between(scheduler.now(), due));
+        }
+        assertThat(waits).allSatisfy(w -> assertThat(w).isGreaterThanOrEqualTo(Duration.ofSeconds(1)));
+        assertThat(waits.get(waits.size() - 1))
+                .isGreaterThan(LeaseTiming.maxBackoff(Duration.ofMinutes(1)))
+                .isLessThanOrEqualTo(LeaseTiming.AFTER_EXPIRY_CAP);
+        assertThat(fake.calls("generate")).hasSize(9);
+        assertThat(s.status().hasValue()).isFalse();
     }
 
     @Test

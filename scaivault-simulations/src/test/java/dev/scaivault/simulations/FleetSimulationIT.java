@@ -178,7 +178,7 @@ class FleetSimulationIT {
                 assertThat(report.retriesSoonerThanRetryAfter).isEmpty();
 
                 // Threads stay bounded: one scheduler for all 1,000 clients, plus an I/O thread per call in flight
-                // (hundreds at a moment when the in-process server is saturated, measured 166-287), never one per
+                // (tens at a moment when the in-process server is saturated, measured 45-96), never one per
                 // client; docs/fleet.md has the figures.
                 assertThat(census.peak("scaivault-scheduler-fast")).isEqualTo(1);
                 assertThat(census.peak("scaivault-lease-io")).isLessThan(FLEET);
