@@ -58,8 +58,6 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
     private final AtomicBoolean fallbackClosed = new AtomicBoolean();
     /** Completes once the primary's first value replaced the fallback's and every listener let go of it. */
     private final CompletableFuture<Void> fallbackReleased = new CompletableFuture<>();
-    /** Completes when this source follows the primary. */
-    private final CompletableFuture<Void> onPrimary = new CompletableFuture<>();
 
     /** Serializes the two sources' dispatch threads, construction, the switch and close. */
     private final Object lock = new Object();
@@ -88,7 +86,6 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
             T p = valueOf(primary);
             if (p != null) {
                 primaryCatchUp = p;
-                onPrimary.complete(null);
                 publish(p);
                 closeFallback = true;
             } else {
@@ -165,7 +162,6 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
 
     private void onPrimaryChange(SecretChange<? extends T> change) {
         T v = change.current();
-        boolean switched = false;
         synchronized (lock) {
             if (stopped) {
                 return;
@@ -180,8 +176,8 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
             CompletableFuture<Void> handedOff = publish(v);
             handedOff.whenComplete((x, e) -> handOff.complete());
             if (servingFallback) {
+                // Still subscribed to the fallback until it is closed: see onFallbackChange.
                 servingFallback = false;
-                fallbackSubscription.close();
                 log.info(
                         "{}: {} has its first value; leaving fallback {} (closed once it is handed off)",
                         name(),
@@ -191,11 +187,7 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
                     fallbackReleased.complete(null);
                     CLOSE_THREADS.newThread(this::closeFallback).start();
                 });
-                switched = true;
             }
-        }
-        if (switched) {
-            onPrimary.complete(null);
         }
     }
 
@@ -240,16 +232,15 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
             fromFallback = servingFallback;
         }
         if (!fromFallback) {
-            return primary.refreshNow().thenCompose(v -> afterDelivery());
+            return primary.refreshNow().thenCompose(v -> deliveredBy(primary)).thenCompose(v -> deliveredBy(this));
         }
         return primary.refreshNow().handle((v, e) -> e).thenCompose(primaryError -> {
             if (primaryError == null) {
-                // The primary delivers its first value to us before or soon after its refresh completes.
-                return onPrimary.thenCompose(x -> afterDelivery());
+                return deliveredBy(primary).thenCompose(v -> deliveredBy(this));
             }
             return fallback.refreshNow().handle((v, e) -> e).thenCompose(fallbackError -> {
                 if (fallbackError == null) {
-                    return afterDelivery();
+                    return deliveredBy(fallback).thenCompose(v -> deliveredBy(this));
                 }
                 Throwable pe = unwrap(primaryError);
                 Throwable fe = unwrap(fallbackError);
@@ -268,14 +259,16 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
     }
 
     /**
-     * Completes with the value in force once every listener has been told about it: a subscription's first
-     * delivery is ordered after every change published before it.
+     * Completes with the value in force of {@code s} once every listener of {@code s} has been told about it:
+     * a subscription's first delivery is ordered after every change published before it. A source's refresh
+     * may complete before its listeners (this source among them) have seen the new value; waiting for the
+     * source's delivery, then for our own, makes our future complete only once our listeners have it.
      */
-    private CompletableFuture<T> afterDelivery() {
-        CompletableFuture<T> f = new CompletableFuture<>();
+    private static <X> CompletableFuture<X> deliveredBy(SecretSource<X> source) {
+        CompletableFuture<X> f = new CompletableFuture<>();
         AtomicReference<Subscription> self = new AtomicReference<>();
         AtomicBoolean done = new AtomicBoolean();
-        Subscription sub = subscribe(change -> {
+        Subscription sub = source.subscribe(change -> {
             if (done.compareAndSet(false, true)) {
                 f.complete(change.current());
                 Subscription s = self.get();
@@ -288,8 +281,8 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
         if (done.get()) {
             sub.close();
         }
-        if (isClosed()) {
-            f.completeExceptionally(new SecretUnavailableException("source " + name() + " is closed"));
+        if (!source.status().hasValue()) {
+            f.completeExceptionally(new SecretUnavailableException("source " + source.name() + " has no value"));
         }
         return f;
     }
@@ -327,21 +320,16 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
     @Override
     public void close() {
         Subscription ps;
-        Subscription fs;
         synchronized (lock) {
             if (stopped) {
                 return;
             }
             stopped = true;
             ps = primarySubscription;
-            fs = fallbackSubscription;
         }
         super.close();
         if (ps != null) {
             ps.close();
-        }
-        if (fs != null) {
-            fs.close();
         }
         fallbackReleased.complete(null);
         closeFallback();
@@ -350,6 +338,13 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
 
     private void closeFallback() {
         if (fallbackClosed.compareAndSet(false, true)) {
+            Subscription fs;
+            synchronized (lock) {
+                fs = fallbackSubscription;
+            }
+            if (fs != null) {
+                fs.close();
+            }
             closeQuietly(fallback);
         }
     }
