@@ -11,7 +11,8 @@ final class CredentialsFailureAnalyzer extends AbstractFailureAnalyzer<Credentia
                 "ScaiVault could not provide the DataSource's credentials: " + cause.getMessage(),
                 "Check the scaivault.datasource.* settings and that the credential source is reachable, or set"
                         + " scaivault.datasource.start-without-credentials=true to start without credentials"
-                        + " (health stays DOWN until they arrive).",
+                        + " (health stays DOWN until they arrive), or scaivault.datasource.fallback.path to start on"
+                        + " a break-glass credential file while ScaiVault is unreachable.",
                 cause);
     }
 }

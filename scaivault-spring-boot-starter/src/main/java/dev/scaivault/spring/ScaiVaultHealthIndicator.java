@@ -1,5 +1,6 @@
 package dev.scaivault.spring;
 
+import dev.scaivault.FallbackSource;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.SecretSource;
 import dev.scaivault.SourceStatus;
@@ -16,9 +17,11 @@ import org.springframework.boot.actuate.health.Health;
 
 /**
  * {@code scaivault} health: DOWN as soon as a credential source has no valid value or its lease has expired
- * (a stale but still valid value stays UP, listed under {@code staleSources}). Details: every source's state
- * and remaining validity, the bearer token's age, the last rotation. Only names, times and error messages
- * that never carry a secret.
+ * (a stale but still valid value stays UP, listed under {@code staleSources}). A source serving its
+ * break-glass fallback stays UP too (the operator opted in to serve on it) and is listed under {@code
+ * servingFallback}, with {@code fallback: true} in its own details. Details: every source's state and
+ * remaining validity, the bearer token's age, the last rotation. Only names, times and error messages that
+ * never carry a secret.
  */
 final class ScaiVaultHealthIndicator extends AbstractHealthIndicator {
     private final ObjectProvider<ScaiVault> clients;
@@ -44,6 +47,7 @@ final class ScaiVaultHealthIndicator extends AbstractHealthIndicator {
         boolean down = false;
         List<String> stale = new ArrayList<>();
         List<String> unusable = new ArrayList<>();
+        List<String> onFallback = new ArrayList<>();
         Map<String, Object> details = new LinkedHashMap<>();
         Duration leaseRemaining = null;
         for (SecretSource<?> s : sources.orderedStream().toList()) {
@@ -71,6 +75,10 @@ final class ScaiVaultHealthIndicator extends AbstractHealthIndicator {
             if (st.stale()) {
                 stale.add(st.name());
             }
+            if (s instanceof FallbackSource<?> f && f.servingFallback()) {
+                d.put("fallback", true);
+                onFallback.add(st.name());
+            }
             details.put(st.name(), d);
         }
         builder.withDetail("sources", details);
@@ -78,6 +86,9 @@ final class ScaiVaultHealthIndicator extends AbstractHealthIndicator {
             builder.withDetail("leaseRemainingMs", Math.max(0, leaseRemaining.toMillis()));
         }
         builder.withDetail("staleSources", stale);
+        if (!onFallback.isEmpty()) {
+            builder.withDetail("servingFallback", onFallback);
+        }
         if (!unusable.isEmpty()) {
             builder.withDetail("noValidCredentials", unusable);
         }

@@ -305,6 +305,14 @@ public class ScaiVaultProperties {
         private final File file = new File();
         private final Secret secret = new Secret();
 
+        /**
+         * A break-glass credential file (a Kubernetes Secret volume, say) served while ScaiVault has given no
+         * credentials yet, with source=dynamic or source=secret: the application starts on it when ScaiVault
+         * is unreachable at startup and moves to ScaiVault's credentials as soon as ScaiVault answers. Unset
+         * (the default): startup fails closed without ScaiVault's credentials.
+         */
+        private final File fallback = new File();
+
         public Source getSource() {
             return source;
         }
@@ -341,11 +349,15 @@ public class ScaiVaultProperties {
             return secret;
         }
 
+        public File getFallback() {
+            return fallback;
+        }
+
         @Override
         public String toString() {
             return "Datasource{source=" + source + ", validateBeforeApply=" + validateBeforeApply
                     + ", startWithoutCredentials=" + startWithoutCredentials + ", dynamic=" + dynamic + ", file="
-                    + file + ", secret=" + secret + '}';
+                    + file + ", secret=" + secret + ", fallback=" + fallback + '}';
         }
     }
 
@@ -415,7 +427,10 @@ public class ScaiVaultProperties {
         }
     }
 
-    /** Credentials from a file or volume (scaivault.datasource.source=file). */
+    /**
+     * Credentials from a file or volume: scaivault.datasource.file (source=file) or scaivault.datasource.fallback
+     * (the break-glass fallback of source=dynamic or source=secret).
+     */
     public static class File {
         /** The file, kubelet/CSI volume directory or plain directory holding the credentials. */
         private String path;

@@ -45,6 +45,10 @@ class MetadataTest {
             "scaivault.datasource.secret.path",
             "scaivault.datasource.secret.username-key",
             "scaivault.datasource.secret.password-key",
+            "scaivault.datasource.fallback.path",
+            "scaivault.datasource.fallback.format",
+            "scaivault.datasource.fallback.username-key",
+            "scaivault.datasource.fallback.password-key",
             "scaivault.sighup.enabled");
 
     @Test
