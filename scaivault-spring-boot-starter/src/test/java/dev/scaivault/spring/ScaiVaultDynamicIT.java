@@ -34,10 +34,10 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * A real Boot application (Tomcat on a random loopback port, actuator, HikariCP) whose DataSource has no
- * username or password configured: dynamic PostgreSQL credentials from the dev server, leases of 4 s that
- * cannot be extended and a rotate threshold of 0.75, so a successor is acquired about every second and each
- * lease overlaps its successor by about 3 s (a lease creation can take 2 s on a loaded 2-core machine), under
- * 8 querying threads.
+ * username or password configured: dynamic PostgreSQL credentials from the dev server, leases of 6 s that
+ * cannot be extended and a rotate threshold of 0.8, so a successor is acquired about every 1.2 s and each
+ * lease overlaps its successor by about 4.8 s (a lease creation took up to 3.3 s on a loaded 2-core machine),
+ * under 8 querying threads.
  */
 class ScaiVaultDynamicIT {
     private static final String TOKEN = "dynamic-it-token-6c0d2a9b";
@@ -54,7 +54,10 @@ class ScaiVaultDynamicIT {
                 .staticToken(TOKEN, "billing")
                 .rateLimitsEnabled(false)
                 .postgresEngine("postgres", pg.adminDataSource(), pg.jdbcUrl())
-                .postgresRole("postgres", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(4)))
+                // Born at its max TTL, so a successor comes at every rotate point (4.8 s before expiry): a
+                // generate (CREATE ROLE) took up to 3.3 s on a loaded 2-core machine, more than the 3 s a 4 s
+                // lease at 0.75 left, and the expired role's connections were terminated under the load.
+                .postgresRole("postgres", "app", RoleConfig.of(Duration.ofSeconds(6), Duration.ofSeconds(6)))
                 .start();
     }
 
@@ -97,7 +100,7 @@ class ScaiVaultDynamicIT {
                 "--scaivault.datasource.source=dynamic",
                 "--scaivault.datasource.dynamic.engine=postgres",
                 "--scaivault.datasource.dynamic.role=app",
-                "--scaivault.datasource.dynamic.rotate-threshold=0.75",
+                "--scaivault.datasource.dynamic.rotate-threshold=0.8",
                 "--server.address=127.0.0.1",
                 "--server.port=0",
                 "--management.endpoints.web.exposure.include=health,configprops",
@@ -200,7 +203,7 @@ class ScaiVaultDynamicIT {
                             "rotation:POOL_APPLIED",
                             "rotation:POOL_DRAINED")));
 
-            // ScaiVault goes away: the lease can be neither renewed nor replaced, and expires within 4 s.
+            // ScaiVault goes away: the lease can be neither renewed nor replaced, and expires within 6 s.
             server.refuseConnections(true);
             try {
                 await().atMost(Duration.ofSeconds(15))
