@@ -159,7 +159,7 @@ public abstract sealed class Auth {
                             authorization,
                             null);
                     Http.Answer a = http.execute(call, tokenUrl);
-                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), what);
+                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what);
                 }
 
                 @Override
@@ -213,7 +213,7 @@ public abstract sealed class Auth {
                                     Protocol.EXCHANGE, Protocol.exchangeBody(jwt, role, audience), true, what)
                             .unauthenticated();
                     Http.Answer a = http.execute(call);
-                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), what);
+                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what);
                 }
 
                 @Override

@@ -97,8 +97,15 @@ final class Http {
         }
     }
 
-    /** A 2xx answer. */
-    record Answer(int status, byte[] body, String requestId) {}
+    /**
+     * A 2xx answer. {@code serverDate} is the response's {@code Date} header ({@code null} when absent or not
+     * an HTTP date): the server's own clock, the anchor for absolute times in the body.
+     */
+    record Answer(int status, byte[] body, String requestId, Instant serverDate) {
+        Answer(int status, byte[] body, String requestId) {
+            this(status, body, requestId, null);
+        }
+    }
 
     private final OkHttpClient ok;
     private final HttpUrl base;
@@ -212,13 +219,32 @@ final class Http {
                 count(status);
                 byte[] body = read(response.body(), call.what());
                 String requestId = response.header("X-Request-ID");
+                Instant serverDate = Protocol.httpDate(response.header("Date"));
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 if (status >= 200 && status < 300) {
+                    String type = response.header("Content-Type");
+                    if (body.length > 0 && !Protocol.isJson(type)) {
+                        // A 200 that is not JSON is not ScaiVault's answer: the URL points at a web UI, or a
+                        // captive portal or WAF answered in its place. Never parse it as a secret.
+                        throw new ScaiVaultIoException(
+                                call.what() + ": HTTP " + status + " with Content-Type " + type
+                                        + ", not application/json: is the URL a web page or a proxy, not ScaiVault? ("
+                                        + call.method() + " " + url.host() + ":" + url.port() + call.path()
+                                        + (requestId == null ? "" : " [request " + requestId + "]") + ")",
+                                true,
+                                null);
+                    }
                     log.debug("{} {} -> {} [{}] {} ms", call.method(), call.path(), status, requestId, ms);
-                    return new Answer(status, body, requestId);
+                    return new Answer(status, body, requestId, serverDate);
                 }
+                // An HTTP-date Retry-After is on the server's clock: measure it from the server's Date.
                 ScaiVaultApiException e = Protocol.error(
-                        call.what(), status, body, requestId, response.header("Retry-After"), clock.instant());
+                        call.what(),
+                        status,
+                        body,
+                        requestId,
+                        response.header("Retry-After"),
+                        serverDate != null ? serverDate : clock.instant());
                 log.debug("{} {} -> {} {} [{}] {} ms", call.method(), call.path(), status, e.code(), requestId, ms);
                 if (status == 401
                         && token != null
