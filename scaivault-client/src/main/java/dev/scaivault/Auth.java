@@ -234,8 +234,11 @@ public abstract sealed class Auth {
             } catch (NoSuchFileException e) {
                 throw new ScaiVaultException("service-account token file " + tokenFile + " does not exist");
             } catch (IOException e) {
-                throw new ScaiVaultException("service-account token file " + tokenFile + " cannot be read: "
-                        + e.getClass().getSimpleName());
+                // The exception's message may quote the path only; its type says why (AccessDeniedException).
+                String why = Files.isDirectory(tokenFile)
+                        ? "it is a directory"
+                        : e.getClass().getSimpleName();
+                throw new ScaiVaultException("service-account token file " + tokenFile + " cannot be read: " + why);
             }
         }
 

@@ -267,8 +267,8 @@ final class Http {
                 }
                 boolean reached = mayHaveReached(e);
                 failure = new ScaiVaultIoException(
-                        call.what() + ": " + describe(e) + " (" + call.method() + " " + url.host() + ":" + url.port()
-                                + call.path() + ")",
+                        call.what() + ": " + describe(e, http.isCanceled(), client, budget) + " (" + call.method() + " "
+                                + url.host() + ":" + url.port() + call.path() + ")",
                         reached,
                         e);
                 // A certificate we do not trust, or a peer that does not speak TLS, will not change on a retry.
@@ -359,7 +359,8 @@ final class Http {
         return e.getMessage() != null && e.getMessage().contains("Unsupported or unrecognized SSL message");
     }
 
-    private static String describe(IOException e) {
+    /** {@code budgetRanOut}: OkHttp cancelled the call because its timeout, the rest of the budget, expired. */
+    private static String describe(IOException e, boolean budgetRanOut, OkHttpClient client, Duration budget) {
         if (e instanceof ConnectException) {
             return "connection refused";
         }
@@ -379,7 +380,21 @@ final class Http {
             return "TLS handshake failed: " + detail;
         }
         if (e instanceof InterruptedIOException) {
-            return "timed out (" + e.getMessage() + ")";
+            // Say which limit ended it: the one to raise differs.
+            if (budgetRanOut) {
+                return "timed out: the call budget of " + budget.toMillis() + " ms ran out";
+            }
+            if (e.getMessage() != null && e.getMessage().contains("connect")) {
+                return "timed out connecting (connectTimeout " + client.connectTimeoutMillis() + " ms)";
+            }
+            return "timed out: no answer within the readTimeout of " + client.readTimeoutMillis() + " ms ("
+                    + e.getMessage() + ")";
+        }
+        if (e instanceof java.io.EOFException
+                || (e instanceof java.net.ProtocolException
+                        && String.valueOf(e.getMessage()).contains("unexpected end of stream"))) {
+            // Content-Length promised more than arrived: the answer was lost on the way, the request was not.
+            return "the answer was cut short (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
         }
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
