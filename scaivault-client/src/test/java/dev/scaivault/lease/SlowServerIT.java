@@ -169,8 +169,13 @@ class SlowServerIT {
         String jwt = server.mintSubjectToken("system:serviceaccount:prod:billing", Duration.ofHours(1));
         LeakCheck.secret(jwt);
         Files.writeString(f, jwt);
-        // A 2 s token: usable for 1 s, refreshed in the background at 0.8 s.
-        ScaiVault vault = client(Auth.kubernetes(f));
+        // A 2 s token: usable for 1 s, refreshed in the background at 0.8 s; a budget that lets the exchange hang.
+        ScaiVault vault = keep(ScaiVault.builder()
+                .url(server.baseUrl())
+                .auth(Auth.kubernetes(f))
+                .readTimeout(Duration.ofSeconds(5))
+                .callBudget(Duration.ofSeconds(5))
+                .build());
         vault.whoami();
         server.faults().enqueue("POST /v1/auth/exchange", Fault.delay(Duration.ofSeconds(3)));
         await().atMost(Duration.ofSeconds(5))
