@@ -305,7 +305,7 @@ final class Protocol {
 
     /**
      * [assumed] lease object, parsed leniently: {@code id} or {@code lease_id}; {@code lease_duration} or
-     * {@code ttl} (seconds); {@code expires_at} or, if absent, issue time plus duration.
+     * {@code ttl} (seconds); the expiry is {@code now} plus that duration, or {@code expires_at} without one.
      *
      * <p>The relative duration wins over the server's absolute times, because those are on the server's clock:
      * a server 5 minutes ahead would otherwise make a lease look 5 minutes longer than it is (renewed too
