@@ -312,6 +312,7 @@ final class Protocol {
      * late), one behind could make a fresh lease look expired. When both are sent, the server's "now" is
      * {@code expires_at - lease_duration}, and every absolute time of the lease is moved onto our clock by the
      * difference ({@code lease_duration} is whole seconds, rounded down: the result errs on the early side).
+     * A difference of at most {@link #CLOCKS_AGREE} is rounding: the server's times are then used as sent.
      */
     static Lease lease(JsonNode n, Instant now, String engine, String role) {
         String id = text(n, "lease_id", text(n, "id", null));
@@ -330,6 +331,12 @@ final class Protocol {
                 expires = now.plusSeconds(seconds);
                 if (serverExpires != null) {
                     skew = Duration.between(serverExpires.minusSeconds(seconds), now);
+                    if (skew.abs().compareTo(CLOCKS_AGREE) <= 0) {
+                        // Clocks that agree within the rounding of lease_duration: the absolute expiry, sent at
+                        // full precision, is the better one (it matters for leases of a few seconds).
+                        skew = Duration.ZERO;
+                        expires = serverExpires;
+                    }
                 }
             } catch (DateTimeException | ArithmeticException e) {
                 throw new ScaiVaultException("lease " + id + ": lease_duration " + seconds + " s is out of range");
@@ -357,6 +364,12 @@ final class Protocol {
                 .data(data)
                 .build();
     }
+
+    /**
+     * A server's "now" estimated as {@code expires_at - lease_duration} is up to a second late (the duration is
+     * whole seconds) plus the answer's latency: a difference this small is rounding, not skew.
+     */
+    static final Duration CLOCKS_AGREE = Duration.ofSeconds(1);
 
     /** {@code t} moved by {@code skew}, or {@code fallback} when it is absent or the move overflows. */
     private static Instant shifted(Instant t, Duration skew, Instant fallback) {

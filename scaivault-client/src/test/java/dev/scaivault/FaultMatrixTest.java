@@ -421,4 +421,29 @@ class FaultMatrixTest {
                         .expiresAt())
                 .isEqualTo(ours.plus(Duration.ofMinutes(3)));
     }
+
+    @Test
+    void aLeaseFromAServerWhoseClockAgreesKeepsItsPreciseExpiryAndOneThatDisagreesIsMoved() {
+        Instant ours = Instant.parse("2026-12-01T10:00:00.300Z");
+        // 1.5 s left by the server's clock (0.2 s behind ours): lease_duration says 1, expires_at is exact.
+        Lease agreeing = Protocol.lease(
+                Protocol.parse(
+                        "{\"lease_id\":\"l1\",\"lease_duration\":1,\"expires_at\":\"2026-12-01T10:00:01.600Z\"}"
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        "lease"),
+                ours,
+                "mem",
+                "app");
+        assertThat(agreeing.expiresAt()).isEqualTo(Instant.parse("2026-12-01T10:00:01.600Z"));
+        // The same answer from a server 5 minutes ahead: moved onto our clock, up to a second early.
+        Lease ahead = Protocol.lease(
+                Protocol.parse(
+                        "{\"lease_id\":\"l2\",\"lease_duration\":1,\"expires_at\":\"2026-12-01T10:05:01.600Z\"}"
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        "lease"),
+                ours,
+                "mem",
+                "app");
+        assertThat(ahead.expiresAt()).isEqualTo(ours.plusSeconds(1));
+    }
 }
