@@ -101,11 +101,7 @@ final class Http {
      * A 2xx answer. {@code serverDate} is the response's {@code Date} header ({@code null} when absent or not
      * an HTTP date): the server's own clock, the anchor for absolute times in the body.
      */
-    record Answer(int status, byte[] body, String requestId, Instant serverDate) {
-        Answer(int status, byte[] body, String requestId) {
-            this(status, body, requestId, null);
-        }
-    }
+    record Answer(int status, byte[] body, String requestId, Instant serverDate) {}
 
     private final OkHttpClient ok;
     private final HttpUrl base;

@@ -311,8 +311,9 @@ final class Protocol {
      * a server 5 minutes ahead would otherwise make a lease look 5 minutes longer than it is (renewed too
      * late), one behind could make a fresh lease look expired. When both are sent, the server's "now" is
      * {@code expires_at - lease_duration}, and every absolute time of the lease is moved onto our clock by the
-     * difference ({@code lease_duration} is whole seconds, rounded down: the result errs on the early side).
-     * A difference of at most {@link #CLOCKS_AGREE} is rounding: the server's times are then used as sent.
+     * difference (to within the answer's latency and the rounding of the whole-second {@code lease_duration}).
+     * A difference of at most {@link #CLOCKS_AGREE} is latency and rounding: the server's times are then used
+     * as sent.
      */
     static Lease lease(JsonNode n, Instant now, String engine, String role) {
         String id = text(n, "lease_id", text(n, "id", null));
@@ -332,8 +333,7 @@ final class Protocol {
                 if (serverExpires != null) {
                     skew = Duration.between(serverExpires.minusSeconds(seconds), now);
                     if (skew.abs().compareTo(CLOCKS_AGREE) <= 0) {
-                        // Clocks that agree within the rounding of lease_duration: the absolute expiry, sent at
-                        // full precision, is the better one (it matters for leases of a few seconds).
+                        // Latency and rounding, not skew: the absolute expiry, sent at full precision, is better.
                         skew = Duration.ZERO;
                         expires = serverExpires;
                     }
@@ -366,10 +366,12 @@ final class Protocol {
     }
 
     /**
-     * A server's "now" estimated as {@code expires_at - lease_duration} is up to a second late (the duration is
-     * whole seconds) plus the answer's latency: a difference this small is rounding, not skew.
+     * Below this, a gap between the server's "now" (estimated as {@code expires_at - lease_duration}) and ours
+     * is not taken for skew: the estimate also holds the answer's latency (we are handed our clock at receipt,
+     * not at sending) and the rounding of the whole-second duration, so a small gap is noise and the server's
+     * precise absolute times are better. 30 s is the default call budget, the most latency there can be.
      */
-    static final Duration CLOCKS_AGREE = Duration.ofSeconds(1);
+    static final Duration CLOCKS_AGREE = Duration.ofSeconds(30);
 
     /** {@code t} moved by {@code skew}, or {@code fallback} when it is absent or the move overflows. */
     private static Instant shifted(Instant t, Duration skew, Instant fallback) {
