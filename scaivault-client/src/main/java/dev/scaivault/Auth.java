@@ -160,7 +160,7 @@ public abstract sealed class Auth {
                             null,
                             false);
                     Http.Answer a = http.execute(call, tokenUrl);
-                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), what);
+                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what);
                 }
 
                 @Override
@@ -214,7 +214,7 @@ public abstract sealed class Auth {
                                     Protocol.EXCHANGE, Protocol.exchangeBody(jwt, role, audience), true, what)
                             .unauthenticated();
                     Http.Answer a = http.execute(call);
-                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), what);
+                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what);
                 }
 
                 @Override
@@ -235,8 +235,11 @@ public abstract sealed class Auth {
             } catch (NoSuchFileException e) {
                 throw new ScaiVaultException("service-account token file " + tokenFile + " does not exist");
             } catch (IOException e) {
-                throw new ScaiVaultException("service-account token file " + tokenFile + " cannot be read: "
-                        + e.getClass().getSimpleName());
+                // The exception's message may quote the path only; its type says why (AccessDeniedException).
+                String why = Files.isDirectory(tokenFile)
+                        ? "it is a directory"
+                        : e.getClass().getSimpleName();
+                throw new ScaiVaultException("service-account token file " + tokenFile + " cannot be read: " + why);
             }
         }
 

@@ -110,8 +110,11 @@ final class Http {
         }
     }
 
-    /** A 2xx answer. */
-    record Answer(int status, byte[] body, String requestId) {}
+    /**
+     * A 2xx answer. {@code serverDate} is the response's {@code Date} header ({@code null} when absent or not
+     * an HTTP date): the server's own clock, the anchor for absolute times in the body.
+     */
+    record Answer(int status, byte[] body, String requestId, Instant serverDate) {}
 
     private final OkHttpClient ok;
     private final HttpUrl base;
@@ -225,13 +228,32 @@ final class Http {
                 count(status);
                 byte[] body = read(response.body(), call.what());
                 String requestId = response.header("X-Request-ID");
+                Instant serverDate = Protocol.httpDate(response.header("Date"));
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 if (status >= 200 && status < 300) {
+                    String type = response.header("Content-Type");
+                    if (body.length > 0 && !Protocol.isJson(type)) {
+                        // A 200 that is not JSON is not ScaiVault's answer: the URL points at a web UI, or a
+                        // captive portal or WAF answered in its place. Never parse it as a secret.
+                        throw new ScaiVaultIoException(
+                                call.what() + ": HTTP " + status + " with Content-Type " + type
+                                        + ", not application/json: is the URL a web page or a proxy, not ScaiVault? ("
+                                        + call.method() + " " + url.host() + ":" + url.port() + call.path()
+                                        + (requestId == null ? "" : " [request " + requestId + "]") + ")",
+                                true,
+                                null);
+                    }
                     log.debug("{} {} -> {} [{}] {} ms", call.method(), call.path(), status, requestId, ms);
-                    return new Answer(status, body, requestId);
+                    return new Answer(status, body, requestId, serverDate);
                 }
+                // An HTTP-date Retry-After is on the server's clock: measure it from the server's Date.
                 ScaiVaultApiException e = Protocol.error(
-                        call.what(), status, body, requestId, response.header("Retry-After"), clock.instant());
+                        call.what(),
+                        status,
+                        body,
+                        requestId,
+                        response.header("Retry-After"),
+                        serverDate != null ? serverDate : clock.instant());
                 log.debug("{} {} -> {} {} [{}] {} ms", call.method(), call.path(), status, e.code(), requestId, ms);
                 if (status == 401
                         && token != null
@@ -254,8 +276,8 @@ final class Http {
                 }
                 boolean reached = mayHaveReached(e);
                 failure = new ScaiVaultIoException(
-                        call.what() + ": " + describe(e) + " (" + call.method() + " " + url.host() + ":" + url.port()
-                                + call.path() + ")",
+                        call.what() + ": " + describe(e, http.isCanceled(), client, budget) + " (" + call.method() + " "
+                                + url.host() + ":" + url.port() + call.path() + ")",
                         reached,
                         e);
                 // A certificate we do not trust, or a peer that does not speak TLS, will not change on a retry.
@@ -346,7 +368,8 @@ final class Http {
         return e.getMessage() != null && e.getMessage().contains("Unsupported or unrecognized SSL message");
     }
 
-    private static String describe(IOException e) {
+    /** {@code budgetRanOut}: OkHttp cancelled the call because its timeout, the rest of the budget, expired. */
+    private static String describe(IOException e, boolean budgetRanOut, OkHttpClient client, Duration budget) {
         if (e instanceof ConnectException) {
             return "connection refused";
         }
@@ -366,7 +389,21 @@ final class Http {
             return "TLS handshake failed: " + detail;
         }
         if (e instanceof InterruptedIOException) {
-            return "timed out (" + e.getMessage() + ")";
+            // Say which limit ended it: the one to raise differs.
+            if (budgetRanOut) {
+                return "timed out: the call budget of " + budget.toMillis() + " ms ran out";
+            }
+            if (e.getMessage() != null && e.getMessage().contains("connect")) {
+                return "timed out connecting (connectTimeout " + client.connectTimeoutMillis() + " ms)";
+            }
+            return "timed out: no answer within the readTimeout of " + client.readTimeoutMillis() + " ms ("
+                    + e.getMessage() + ")";
+        }
+        if (e instanceof java.io.EOFException
+                || (e instanceof java.net.ProtocolException
+                        && String.valueOf(e.getMessage()).contains("unexpected end of stream"))) {
+            // Content-Length promised more than arrived: the answer was lost on the way, the request was not.
+            return "the answer was cut short (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
         }
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }

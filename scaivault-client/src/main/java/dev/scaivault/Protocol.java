@@ -305,7 +305,15 @@ final class Protocol {
 
     /**
      * [assumed] lease object, parsed leniently: {@code id} or {@code lease_id}; {@code lease_duration} or
-     * {@code ttl} (seconds); {@code expires_at} or, if absent, issue time plus duration.
+     * {@code ttl} (seconds); the expiry is {@code now} plus that duration, or {@code expires_at} without one.
+     *
+     * <p>The relative duration wins over the server's absolute times, because those are on the server's clock:
+     * a server 5 minutes ahead would otherwise make a lease look 5 minutes longer than it is (renewed too
+     * late), one behind could make a fresh lease look expired. When both are sent, the server's "now" is
+     * {@code expires_at - lease_duration}, and every absolute time of the lease is moved onto our clock by the
+     * difference (to within the answer's latency and the rounding of the whole-second {@code lease_duration}).
+     * A difference of at most {@link #CLOCKS_AGREE} is latency and rounding: the server's times are then used
+     * as sent.
      */
     static Lease lease(JsonNode n, Instant now, String engine, String role) {
         String id = text(n, "lease_id", text(n, "id", null));
@@ -316,18 +324,29 @@ final class Protocol {
         long seconds = n.has("lease_duration")
                 ? n.path("lease_duration").asLong()
                 : n.path("ttl").asLong(-1);
-        Instant issued = or(instant(n, "issued_at"), now);
-        Instant expires = instant(n, "expires_at");
-        if (expires == null && seconds >= 0) {
+        Instant serverExpires = instant(n, "expires_at");
+        Instant expires;
+        Duration skew = Duration.ZERO;
+        if (seconds >= 0) {
             try {
-                expires = issued.plusSeconds(seconds);
+                expires = now.plusSeconds(seconds);
+                if (serverExpires != null) {
+                    skew = Duration.between(serverExpires.minusSeconds(seconds), now);
+                    if (skew.abs().compareTo(CLOCKS_AGREE) <= 0) {
+                        // Latency and rounding, not skew: the absolute expiry, sent at full precision, is better.
+                        skew = Duration.ZERO;
+                        expires = serverExpires;
+                    }
+                }
             } catch (DateTimeException | ArithmeticException e) {
                 throw new ScaiVaultException("lease " + id + ": lease_duration " + seconds + " s is out of range");
             }
-        }
-        if (expires == null) {
+        } else if (serverExpires != null) {
+            expires = serverExpires;
+        } else {
             throw new ScaiVaultException("lease " + id + ": the response has neither expires_at nor lease_duration");
         }
+        Instant issued = shifted(instant(n, "issued_at"), skew, now);
         Duration duration = seconds >= 0 ? Duration.ofSeconds(seconds) : Duration.between(issued, expires);
         Map<String, String> data = new LinkedHashMap<>();
         n.path("data")
@@ -341,9 +360,29 @@ final class Protocol {
                 .renewable(n.path("renewable").asBoolean(true))
                 .issuedAt(issued)
                 .expiresAt(expires)
-                .maxExpiresAt(instant(n, "max_expires_at"))
+                .maxExpiresAt(shifted(instant(n, "max_expires_at"), skew, null))
                 .data(data)
                 .build();
+    }
+
+    /**
+     * Below this, a gap between the server's "now" (estimated as {@code expires_at - lease_duration}) and ours
+     * is not taken for skew: the estimate also holds the answer's latency (we are handed our clock at receipt,
+     * not at sending) and the rounding of the whole-second duration, so a small gap is noise and the server's
+     * precise absolute times are better. 30 s is the default call budget, the most latency there can be.
+     */
+    static final Duration CLOCKS_AGREE = Duration.ofSeconds(30);
+
+    /** {@code t} moved by {@code skew}, or {@code fallback} when it is absent or the move overflows. */
+    private static Instant shifted(Instant t, Duration skew, Instant fallback) {
+        if (t == null) {
+            return fallback;
+        }
+        try {
+            return t.plus(skew);
+        } catch (DateTimeException | ArithmeticException e) {
+            return fallback;
+        }
     }
 
     /**
@@ -352,6 +391,16 @@ final class Protocol {
      * claim; {@code null} expiry when none says.
      */
     static IssuedToken issuedToken(JsonNode n, Instant now, String what) {
+        return issuedToken(n, now, null, what);
+    }
+
+    /**
+     * As above; {@code serverDate} (the answer's {@code Date} header, may be {@code null}) anchors an absolute
+     * expiry: {@code expires_at} and {@code exp} are on the server's clock, so the token lives {@code expiry -
+     * serverDate} from {@code now}. Without that, a server 5 minutes ahead would have us keep a token 5
+     * minutes past its end, and one 5 minutes behind would make a 5-minute token look dead on arrival.
+     */
+    static IssuedToken issuedToken(JsonNode n, Instant now, Instant serverDate, String what) {
         String token = text(n, "access_token", text(n, "token", null));
         if (token == null || token.isEmpty()) {
             throw new ScaiVaultException(what + ": the response has no access_token");
@@ -364,12 +413,38 @@ final class Protocol {
             } catch (DateTimeException | ArithmeticException e) {
                 throw new ScaiVaultException(what + ": expires_in " + seconds + " s is out of range");
             }
-        } else if (n.hasNonNull("expires_at")) {
-            expires = instant(n, "expires_at");
         } else {
-            expires = jwtExpiry(token);
+            Instant absolute = n.hasNonNull("expires_at") ? instant(n, "expires_at") : jwtExpiry(token);
+            expires = absolute == null || serverDate == null
+                    ? absolute
+                    : shifted(absolute, Duration.between(serverDate, now), absolute);
         }
         return new IssuedToken(token, now, expires);
+    }
+
+    /** An RFC 1123 HTTP date (the {@code Date} header), or {@code null}. */
+    static Instant httpDate(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            return ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant();
+        } catch (DateTimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether a {@code Content-Type} may carry ScaiVault's JSON: {@code application/json} or a {@code +json}
+     * type, any parameters; an absent header is let through (the body must still parse).
+     */
+    static boolean isJson(String contentType) {
+        if (contentType == null || contentType.isBlank()) {
+            return true;
+        }
+        String type = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+        return type.equals("application/json") || (type.startsWith("application/") && type.endsWith("+json"));
     }
 
     /** The {@code exp} claim of a JWT, or {@code null} if {@code token} is not a JWT with one. */

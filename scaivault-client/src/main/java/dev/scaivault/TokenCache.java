@@ -48,6 +48,7 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
     private final Duration maxAge;
     private final Duration margin;
     private final Duration waitLimit;
+    private final java.util.concurrent.Executor refreshExecutor;
     private final Object lock = new Object();
 
     private volatile Entry current;
@@ -57,7 +58,22 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
     private volatile Instant lastRefresh;
     private volatile long refreshes;
 
+    /** Refreshes run on the scheduler's thread: for a scheduler of virtual time, whose tasks are instant. */
     TokenCache(Source source, Scheduler scheduler, Duration maxAge, Duration margin, Duration waitLimit) {
+        this(source, scheduler, maxAge, margin, waitLimit, Runnable::run);
+    }
+
+    /**
+     * {@code refreshExecutor} runs the background refresh: not the scheduler's thread, which the whole JVM's
+     * leases and tokens share, while an exchange may hang for the whole call budget on a slow server.
+     */
+    TokenCache(
+            Source source,
+            Scheduler scheduler,
+            Duration maxAge,
+            Duration margin,
+            Duration waitLimit,
+            java.util.concurrent.Executor refreshExecutor) {
         if (maxAge.compareTo(MAX_AGE_CAP) > 0 || maxAge.isNegative() || maxAge.isZero()) {
             throw new IllegalArgumentException(
                     "token max age " + maxAge + " is out of range: it must be positive and at most " + MAX_AGE_CAP);
@@ -68,6 +84,7 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
         this.maxAge = maxAge;
         this.margin = margin;
         this.waitLimit = waitLimit;
+        this.refreshExecutor = refreshExecutor;
     }
 
     @Override
@@ -200,7 +217,16 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
             if (scheduled != null) {
                 scheduled.cancel();
             }
-            scheduled = scheduler.schedule(Duration.between(clock.instant(), at), this::refreshInBackground);
+            scheduled = scheduler.schedule(Duration.between(clock.instant(), at), this::startBackgroundRefresh);
+        }
+    }
+
+    private void startBackgroundRefresh() {
+        try {
+            refreshExecutor.execute(this::refreshInBackground);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // The client closed between the timer firing and now: nothing left to refresh for.
+            log.debug("background token refresh from {} skipped: the client is closed", source.describe());
         }
     }
 

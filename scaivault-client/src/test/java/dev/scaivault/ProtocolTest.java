@@ -135,8 +135,10 @@ class ProtocolTest {
                 NOW,
                 null,
                 null);
-        assertThat(m.expiresAt()).isEqualTo(Instant.parse("2026-12-01T10:00:00Z"));
-        assertThat(m.maxExpiresAt()).contains(Instant.parse("2026-12-02T09:00:00Z"));
+        // The server's clock said 09:00 (expires_at - lease_duration): its times are moved onto ours.
+        assertThat(m.expiresAt()).isEqualTo(NOW.plusSeconds(3600));
+        assertThat(m.issuedAt()).isEqualTo(NOW);
+        assertThat(m.maxExpiresAt()).contains(NOW.plus(Duration.ofHours(24)));
         assertThat(m.renewable()).isTrue();
     }
 

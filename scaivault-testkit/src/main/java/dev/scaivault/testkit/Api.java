@@ -149,6 +149,11 @@ final class Api implements HttpCore.Handler {
         }
         RateLimiter.Outcome rate = ctx.rate != null ? ctx.rate : limiter.peek(ctx.clientKey, ctx.category);
         r.headers.put("X-Request-ID", requestId);
+        // On the server's clock, so a skewed server (builder clock(...)) is skewed in its Date header too.
+        r.headers.put(
+                "Date",
+                java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                        clock.instant().atOffset(java.time.ZoneOffset.UTC)));
         r.headers.put("X-RateLimit-Limit", Integer.toString(rate.limit()));
         r.headers.put("X-RateLimit-Remaining", Integer.toString(rate.remaining()));
         r.headers.put("X-RateLimit-Reset", Long.toString(rate.resetEpochSecond()));

@@ -349,9 +349,11 @@ final class HttpCore implements AutoCloseable {
                 .append(' ')
                 .append(reason(r.status))
                 .append("\r\n");
-        head.append("Date: ")
-                .append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
-                .append("\r\n");
+        if (!r.headers.containsKey("Date")) {
+            head.append("Date: ")
+                    .append(DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)))
+                    .append("\r\n");
+        }
         for (Map.Entry<String, String> h : r.headers.entrySet()) {
             head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n");
         }

@@ -1,0 +1,116 @@
+package dev.scaivault.hikari;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.scaivault.Auth;
+import dev.scaivault.ScaiVault;
+import dev.scaivault.hikari.Pg.PoolKind;
+import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.testkit.LeaseInfo;
+import dev.scaivault.testkit.RoleConfig;
+import dev.scaivault.testkit.ScaiVaultDevServer;
+import dev.scaivault.testkit.leak.LeakCheck;
+import dev.scaivault.testkit.pg.TestPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The database drops a lease's role hours before the lease would end (revoked out of band: its sessions
+ * are terminated and the role is gone), while the pool is serving: the pool's next login fails with 28P01,
+ * the binding asks the keeper to refresh, the keeper finds the lease gone and acquires a successor, and the
+ * request that hit the failure succeeds on the new role.
+ */
+@ExtendWith(LeakCheck.class)
+class RoleRevokedEarlyIT {
+    private static final String TOKEN = "skt_role_revoked_early_it_2b9e";
+
+    static Pg pg;
+    static ScaiVaultDevServer server;
+    static ScaiVault vault;
+
+    @BeforeAll
+    static void start() {
+        LeakCheck.secret(TOKEN);
+        pg = new Pg(TestPostgres.start());
+        server = ScaiVaultDevServer.builder()
+                .staticToken(TOKEN, "idn_role_revoked_early_it")
+                .rateLimitsEnabled(false)
+                .postgresEngine(
+                        "postgres", pg.server().adminDataSource(), pg.server().jdbcUrl())
+                // An hour-long lease: no scheduled renewal or rotation can stand in for the recovery.
+                .postgresRole("postgres", "app", RoleConfig.of(Duration.ofHours(1), Duration.ofHours(24)))
+                .start();
+        vault = ScaiVault.builder()
+                .url(server.baseUrl())
+                .auth(Auth.token(TOKEN))
+                .build();
+    }
+
+    @AfterAll
+    static void stop() {
+        vault.close();
+        server.close();
+        pg.server().close();
+    }
+
+    private static String query(HikariDataSource ds) throws Exception {
+        try (Connection c = ds.getConnection();
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_user")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    @Test
+    void aRoleDroppedEarlyFailsOneLoginWhichIsBridgedToTheSuccessorLease() throws Exception {
+        List<String> bridged = new CopyOnWriteArrayList<>();
+        try (LeasedCredentialSource source = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
+                        .closeTimeout(Duration.ofSeconds(5))
+                        .build();
+                HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "revoked-early");
+                var binding = HikariCredentialBinding.builder(ds, source)
+                        .listener(new RotationListener() {
+                            @Override
+                            public void onAuthFailureBridged(String failure, boolean recovered) {
+                                bridged.add(failure + (recovered ? " -> recovered" : " -> not recovered"));
+                            }
+                        })
+                        .bind()) {
+            LeakCheck.secret(source.current().password());
+            String first = query(ds);
+            assertThat(first).isEqualTo(source.current().username());
+            LeaseInfo lease = server.leases().stream()
+                    .filter(l -> l.username().equals(first))
+                    .findFirst()
+                    .orElseThrow();
+
+            // The role goes away behind the keeper's back: sessions terminated, role dropped, lease forgotten.
+            server.revokeLease(lease.id());
+            ds.getHikariPoolMXBean().softEvictConnections();
+
+            String after = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> query(ds));
+            LeakCheck.secret(source.current().password());
+            System.out.printf(
+                    "role %s revoked early; the next request ran as %s; bridged: %s%n", first, after, bridged);
+            assertThat(after).isNotEqualTo(first).isEqualTo(source.current().username());
+            assertThat(bridged)
+                    .singleElement()
+                    .satisfies(b -> assertThat(b).contains("28P01").endsWith("-> recovered"));
+            assertThat(binding.metrics().rotations()).isGreaterThanOrEqualTo(1);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> server.leases().stream().noneMatch(l -> l.id().equals(lease.id())));
+        }
+    }
+}
