@@ -66,6 +66,12 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             TimeUnit.SECONDS,
             new SynchronousQueue<>(),
             Threads.daemonFactory("scaivault-lease-io"));
+    /**
+     * Refreshes replace a lease ScaiVault still holds at most once per this interval, so consumers refused for
+     * another reason (or a login still using the previous lease) cost at most one new lease per interval.
+     */
+    static final Duration REPLACE_ON_REFRESH_INTERVAL = Duration.ofSeconds(10);
+
     /** Scales the backoff before any lease has told us how long leases last. */
     private static final Duration UNKNOWN_LEASE_SCALE = Duration.ofMinutes(1);
 
@@ -99,6 +105,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
     private boolean acquiring;
     private boolean stopped;
     private final List<CompletableFuture<Credentials>> refreshWaiters = new ArrayList<>();
+    private Instant lastReplacedOnRefresh;
     private boolean refreshQueued;
 
     private LeasedCredentialSource(Builder b) {
@@ -529,8 +536,11 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
 
     /**
      * Checks the lease in force with ScaiVault and, if it is gone or expired, acquires a successor at once.
-     * Completes with the credentials in force afterwards, once every listener has been told about them (so a
-     * pool retrying on completion uses them), or fails with the reason (the current value stays as it was).
+     * If ScaiVault still holds it, the caller's credentials were refused by the database (the role ended
+     * early, out of band): a successor is acquired too, at most once per {@link
+     * #REPLACE_ON_REFRESH_INTERVAL}. Completes with the credentials in force afterwards, once every listener
+     * has been told about them (so a pool retrying on completion uses them), or fails with the reason (the
+     * current value stays as it was).
      */
     @Override
     public CompletableFuture<Credentials> refreshNow() {
@@ -549,6 +559,17 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         return f;
     }
 
+    private boolean replaceOnRefresh(Instant now) {
+        synchronized (lock) {
+            if (lastReplacedOnRefresh != null
+                    && now.isBefore(lastReplacedOnRefresh.plus(REPLACE_ON_REFRESH_INTERVAL))) {
+                return false;
+            }
+            lastReplacedOnRefresh = now;
+            return true;
+        }
+    }
+
     private void refresh() {
         Held h;
         boolean acq;
@@ -565,11 +586,23 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         } else {
             try {
                 Lease l = strip(api.lookup(h.id));
-                if (!clock().instant().isBefore(l.expiresAt())) {
+                Instant now = clock().instant();
+                if (!now.isBefore(l.expiresAt())) {
                     synchronized (lock) {
                         h.gone = true;
                     }
                     error = acquire("refresh found the lease expired");
+                } else if (replaceOnRefresh(now)) {
+                    // ScaiVault still holds the lease, yet a consumer asks again: the database refused its
+                    // credentials (the role dropped or expired early, out of band). Only a successor helps; the
+                    // rejected lease is revoked after the hand-off, as any predecessor.
+                    log.warn(
+                            "{}: refresh requested while lease {} is live on ScaiVault (until {}): its credentials"
+                                    + " are taken as refused; acquiring a successor",
+                            name(),
+                            h.id,
+                            l.expiresAt());
+                    error = acquire("refresh requested while the lease is live");
                 } else {
                     recordSuccess();
                     boolean moved;

@@ -617,14 +617,32 @@ class LeasedCredentialSourceTest {
         assertThat(fake.generated()).isEqualTo(2);
     }
 
+    /**
+     * ScaiVault still holds the lease, but the database refused its credentials (role dropped or expired
+     * early): a consumer's refresh gets a successor, and the rejected lease is revoked after the hand-off.
+     */
     @Test
-    void refreshNowKeepsAValidLease() throws Exception {
+    void refreshNowReplacesALiveLeaseWhoseCredentialsTheConsumerSaysWereRefused() throws Exception {
         LeasedCredentialSource s = build(builder());
         scheduler.advance(Duration.ofMinutes(10));
         CompletableFuture<Credentials> f = s.refreshNow();
         scheduler.runDue();
-        assertThat(f.get(5, TimeUnit.SECONDS).origin()).isEqualTo("lease lease_1");
-        assertThat(fake.generated()).isEqualTo(1);
+        assertThat(f.get(5, TimeUnit.SECONDS).origin()).isEqualTo("lease lease_2");
+        assertThat(fake.generated()).isEqualTo(2);
+        settle(() -> fake.calls("revoke").size() == 1);
+        assertThat(fake.calls("revoke").get(0).leaseId()).isEqualTo("lease_1");
+
+        // Asking again at once keeps the successor: at most one new lease per ten seconds.
+        scheduler.advance(LeasedCredentialSource.REPLACE_ON_REFRESH_INTERVAL.minusMillis(1));
+        CompletableFuture<Credentials> again = s.refreshNow();
+        scheduler.runDue();
+        assertThat(again.get(5, TimeUnit.SECONDS).origin()).isEqualTo("lease lease_2");
+        assertThat(fake.generated()).isEqualTo(2);
+        assertThat(fake.calls("lookup")).hasSize(2);
+        scheduler.advance(Duration.ofMillis(1));
+        CompletableFuture<Credentials> later = s.refreshNow();
+        scheduler.runDue();
+        assertThat(later.get(5, TimeUnit.SECONDS).origin()).isEqualTo("lease lease_3");
     }
 
     @Test

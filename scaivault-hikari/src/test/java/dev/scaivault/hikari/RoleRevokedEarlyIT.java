@@ -113,4 +113,54 @@ class RoleRevokedEarlyIT {
                     .until(() -> server.leases().stream().noneMatch(l -> l.id().equals(lease.id())));
         }
     }
+
+    /**
+     * The database alone ends the role (a DBA, a password policy, an expiry set in the database): ScaiVault
+     * still holds the lease, so looking it up finds nothing wrong. The binding's refresh after the refused
+     * login is the only sign, and the keeper answers it with a successor; the rejected lease is revoked after
+     * the hand-off.
+     */
+    @Test
+    void aRoleTheDatabaseEndsWhileScaiVaultStillHoldsTheLeaseIsReplacedOnTheRefusedLogin() throws Exception {
+        List<String> bridged = new CopyOnWriteArrayList<>();
+        try (LeasedCredentialSource source = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
+                        .closeTimeout(Duration.ofSeconds(5))
+                        .build();
+                HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "ended-by-database");
+                var binding = HikariCredentialBinding.builder(ds, source)
+                        .listener(new RotationListener() {
+                            @Override
+                            public void onAuthFailureBridged(String failure, boolean recovered) {
+                                bridged.add(failure + (recovered ? " -> recovered" : " -> not recovered"));
+                            }
+                        })
+                        .bind()) {
+            LeakCheck.secret(source.current().password());
+            String first = query(ds);
+            String leaseId = server.leases().stream()
+                    .filter(l -> l.username().equals(first))
+                    .findFirst()
+                    .orElseThrow()
+                    .id();
+
+            // The database ends the role on its own; the lease stays live on ScaiVault.
+            String role = '"' + first.replace("\"", "\"\"") + '"';
+            pg.sql("ALTER ROLE " + role + " VALID UNTIL '2000-01-01'");
+            pg.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + first + "'");
+            ds.getHikariPoolMXBean().softEvictConnections();
+            assertThat(server.leases()).anySatisfy(l -> assertThat(l.id()).isEqualTo(leaseId));
+
+            String after = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> query(ds));
+            LeakCheck.secret(source.current().password());
+            System.out.printf(
+                    "role %s ended by the database; the next request ran as %s; bridged: %s%n", first, after, bridged);
+            assertThat(after).isNotEqualTo(first).isEqualTo(source.current().username());
+            assertThat(bridged)
+                    .singleElement()
+                    .satisfies(b -> assertThat(b).contains("28P01").endsWith("-> recovered"));
+            assertThat(binding.metrics().rotations()).isGreaterThanOrEqualTo(1);
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> server.leases().stream().noneMatch(l -> l.id().equals(leaseId)));
+        }
+    }
 }
