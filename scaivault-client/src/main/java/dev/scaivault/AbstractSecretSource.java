@@ -8,6 +8,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,6 +120,35 @@ public abstract class AbstractSecretSource<T> implements SecretSource<T> {
                     e);
             change.releaseIfDeferred();
         }
+    }
+
+    /**
+     * Completes with the value in force of {@code source} once every listener of {@code source} has been told
+     * about it, so a consumer that retries when it completes (a pool after a refused login) already has it: a
+     * subscription's first delivery is ordered after every change published before it. Fails at once if the
+     * source has no value. For {@link #refreshNow()}, whose re-read may finish before its listeners ran.
+     */
+    protected static <X> CompletableFuture<X> afterDelivery(SecretSource<X> source) {
+        CompletableFuture<X> f = new CompletableFuture<>();
+        AtomicReference<Subscription> self = new AtomicReference<>();
+        AtomicBoolean done = new AtomicBoolean();
+        Subscription sub = source.subscribe(change -> {
+            if (done.compareAndSet(false, true)) {
+                f.complete(change.current());
+                Subscription s = self.get();
+                if (s != null) {
+                    s.close();
+                }
+            }
+        });
+        self.set(sub);
+        if (done.get()) {
+            sub.close();
+        }
+        if (!source.status().hasValue()) {
+            f.completeExceptionally(new SecretUnavailableException("source " + source.name() + " has no value"));
+        }
+        return f;
     }
 
     /** Records that the source read or confirmed its value successfully (clears the last error). */

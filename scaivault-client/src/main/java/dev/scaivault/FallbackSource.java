@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,15 +231,15 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
             fromFallback = servingFallback;
         }
         if (!fromFallback) {
-            return primary.refreshNow().thenCompose(v -> deliveredBy(primary)).thenCompose(v -> deliveredBy(this));
+            return primary.refreshNow().thenCompose(v -> afterDelivery(primary)).thenCompose(v -> afterDelivery(this));
         }
         return primary.refreshNow().handle((v, e) -> e).thenCompose(primaryError -> {
             if (primaryError == null) {
-                return deliveredBy(primary).thenCompose(v -> deliveredBy(this));
+                return afterDelivery(primary).thenCompose(v -> afterDelivery(this));
             }
             return fallback.refreshNow().handle((v, e) -> e).thenCompose(fallbackError -> {
                 if (fallbackError == null) {
-                    return deliveredBy(fallback).thenCompose(v -> deliveredBy(this));
+                    return afterDelivery(fallback).thenCompose(v -> afterDelivery(this));
                 }
                 Throwable pe = unwrap(primaryError);
                 Throwable fe = unwrap(fallbackError);
@@ -256,35 +255,6 @@ public final class FallbackSource<T> extends AbstractSecretSource<T> {
 
     private static Throwable unwrap(Throwable t) {
         return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    }
-
-    /**
-     * Completes with the value in force of {@code s} once every listener of {@code s} has been told about it:
-     * a subscription's first delivery is ordered after every change published before it. A source's refresh
-     * may complete before its listeners (this source among them) have seen the new value; waiting for the
-     * source's delivery, then for our own, makes our future complete only once our listeners have it.
-     */
-    private static <X> CompletableFuture<X> deliveredBy(SecretSource<X> source) {
-        CompletableFuture<X> f = new CompletableFuture<>();
-        AtomicReference<Subscription> self = new AtomicReference<>();
-        AtomicBoolean done = new AtomicBoolean();
-        Subscription sub = source.subscribe(change -> {
-            if (done.compareAndSet(false, true)) {
-                f.complete(change.current());
-                Subscription s = self.get();
-                if (s != null) {
-                    s.close();
-                }
-            }
-        });
-        self.set(sub);
-        if (done.get()) {
-            sub.close();
-        }
-        if (!source.status().hasValue()) {
-            f.completeExceptionally(new SecretUnavailableException("source " + source.name() + " has no value"));
-        }
-        return f;
     }
 
     /**

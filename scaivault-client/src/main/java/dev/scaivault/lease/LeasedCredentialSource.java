@@ -8,7 +8,6 @@ import dev.scaivault.ScaiVaultApiException;
 import dev.scaivault.ScaiVaultException;
 import dev.scaivault.ScaiVaultIoException;
 import dev.scaivault.SecretUnavailableException;
-import dev.scaivault.Subscription;
 import dev.scaivault.internal.Scheduler;
 import dev.scaivault.internal.Threads;
 import java.time.Duration;
@@ -26,8 +25,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -643,36 +640,21 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
             refreshWaiters.clear();
         }
         if (error == null && currentOrNull() != null) {
-            completeAfterDelivery(waiters);
+            // Once every listener has the value in force: a pool retrying on completion uses it.
+            afterDelivery(this)
+                    .whenComplete((v, e) -> waiters.forEach(w -> {
+                        if (e == null) {
+                            w.complete(v);
+                        } else {
+                            w.completeExceptionally(e);
+                        }
+                    }));
             return;
         }
         RuntimeException cause = error != null ? error : closedError();
         for (CompletableFuture<Credentials> w : waiters) {
             w.completeExceptionally(
                     new SecretUnavailableException(name() + ": refresh failed: " + describe(cause), cause));
-        }
-    }
-
-    /**
-     * Completes {@code waiters} once every listener has been told about the value now in force, so a pool
-     * that retries when the future completes already uses the new credentials. A subscription's first
-     * delivery is ordered after every change published before it: that is the signal.
-     */
-    private void completeAfterDelivery(List<CompletableFuture<Credentials>> waiters) {
-        AtomicReference<Subscription> self = new AtomicReference<>();
-        AtomicBoolean done = new AtomicBoolean();
-        Subscription sub = subscribe(change -> {
-            if (done.compareAndSet(false, true)) {
-                waiters.forEach(w -> w.complete(change.current()));
-                Subscription s = self.get();
-                if (s != null) {
-                    s.close();
-                }
-            }
-        });
-        self.set(sub);
-        if (done.get()) {
-            sub.close();
         }
     }
 

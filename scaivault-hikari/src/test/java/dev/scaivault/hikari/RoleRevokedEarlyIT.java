@@ -73,21 +73,44 @@ class RoleRevokedEarlyIT {
         }
     }
 
+    private static LeasedCredentialSource leaseSource() {
+        return LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
+                .closeTimeout(Duration.ofSeconds(5))
+                .build();
+    }
+
+    private static HikariCredentialBinding bindRecordingBridges(
+            HikariDataSource ds, LeasedCredentialSource source, List<String> bridged) {
+        return HikariCredentialBinding.builder(ds, source)
+                .listener(new RotationListener() {
+                    @Override
+                    public void onAuthFailureBridged(String failure, boolean recovered) {
+                        bridged.add(failure + (recovered ? " -> recovered" : " -> not recovered"));
+                    }
+                })
+                .bind();
+    }
+
+    /** The request after the failure ran as a new role, and exactly one login was bridged, successfully. */
+    private static void assertBridgedOnce(
+            String first,
+            String after,
+            LeasedCredentialSource source,
+            List<String> bridged,
+            HikariCredentialBinding b) {
+        assertThat(after).isNotEqualTo(first).isEqualTo(source.current().username());
+        assertThat(bridged)
+                .singleElement()
+                .satisfies(x -> assertThat(x).contains("28P01").endsWith("-> recovered"));
+        assertThat(b.metrics().rotations()).isGreaterThanOrEqualTo(1);
+    }
+
     @Test
     void aRoleDroppedEarlyFailsOneLoginWhichIsBridgedToTheSuccessorLease() throws Exception {
         List<String> bridged = new CopyOnWriteArrayList<>();
-        try (LeasedCredentialSource source = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
-                        .closeTimeout(Duration.ofSeconds(5))
-                        .build();
+        try (LeasedCredentialSource source = leaseSource();
                 HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "revoked-early");
-                var binding = HikariCredentialBinding.builder(ds, source)
-                        .listener(new RotationListener() {
-                            @Override
-                            public void onAuthFailureBridged(String failure, boolean recovered) {
-                                bridged.add(failure + (recovered ? " -> recovered" : " -> not recovered"));
-                            }
-                        })
-                        .bind()) {
+                var binding = bindRecordingBridges(ds, source, bridged)) {
             LeakCheck.secret(source.current().password());
             String first = query(ds);
             assertThat(first).isEqualTo(source.current().username());
@@ -104,11 +127,7 @@ class RoleRevokedEarlyIT {
             LeakCheck.secret(source.current().password());
             System.out.printf(
                     "role %s revoked early; the next request ran as %s; bridged: %s%n", first, after, bridged);
-            assertThat(after).isNotEqualTo(first).isEqualTo(source.current().username());
-            assertThat(bridged)
-                    .singleElement()
-                    .satisfies(b -> assertThat(b).contains("28P01").endsWith("-> recovered"));
-            assertThat(binding.metrics().rotations()).isGreaterThanOrEqualTo(1);
+            assertBridgedOnce(first, after, source, bridged, binding);
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> server.leases().stream().noneMatch(l -> l.id().equals(lease.id())));
         }
@@ -123,18 +142,9 @@ class RoleRevokedEarlyIT {
     @Test
     void aRoleTheDatabaseEndsWhileScaiVaultStillHoldsTheLeaseIsReplacedOnTheRefusedLogin() throws Exception {
         List<String> bridged = new CopyOnWriteArrayList<>();
-        try (LeasedCredentialSource source = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
-                        .closeTimeout(Duration.ofSeconds(5))
-                        .build();
+        try (LeasedCredentialSource source = leaseSource();
                 HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "ended-by-database");
-                var binding = HikariCredentialBinding.builder(ds, source)
-                        .listener(new RotationListener() {
-                            @Override
-                            public void onAuthFailureBridged(String failure, boolean recovered) {
-                                bridged.add(failure + (recovered ? " -> recovered" : " -> not recovered"));
-                            }
-                        })
-                        .bind()) {
+                var binding = bindRecordingBridges(ds, source, bridged)) {
             LeakCheck.secret(source.current().password());
             String first = query(ds);
             String leaseId = server.leases().stream()
@@ -154,11 +164,7 @@ class RoleRevokedEarlyIT {
             LeakCheck.secret(source.current().password());
             System.out.printf(
                     "role %s ended by the database; the next request ran as %s; bridged: %s%n", first, after, bridged);
-            assertThat(after).isNotEqualTo(first).isEqualTo(source.current().username());
-            assertThat(bridged)
-                    .singleElement()
-                    .satisfies(b -> assertThat(b).contains("28P01").endsWith("-> recovered"));
-            assertThat(binding.metrics().rotations()).isGreaterThanOrEqualTo(1);
+            assertBridgedOnce(first, after, source, bridged, binding);
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> server.leases().stream().noneMatch(l -> l.id().equals(leaseId)));
         }

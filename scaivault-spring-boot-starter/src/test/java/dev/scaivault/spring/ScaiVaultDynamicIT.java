@@ -172,7 +172,7 @@ class ScaiVaultDynamicIT {
                             .path("valid")
                             .asBoolean())
                     .isTrue();
-            assertThat(details.path("leaseRemainingMs").asLong()).isBetween(1L, 4000L);
+            assertThat(details.path("leaseRemainingMs").asLong()).isBetween(1L, 6000L);
             assertThat(details.has("tokenAgeMs")).isTrue();
             assertThat(details.has("lastRotation")).isTrue();
             assertThat(details.path("rotations").asLong()).isGreaterThanOrEqualTo(20);
