@@ -309,10 +309,7 @@ final class Http {
     private Duration retryDelay(Call call, ScaiVaultApiException e, int attempt) {
         int s = e.status();
         if (s == 429) {
-            // Everyone sharing the identity waits the same Retry-After: a little jitter keeps them apart.
-            return e.retryAfter()
-                    .map(d -> d.plusMillis(ThreadLocalRandom.current().nextLong(0, 100 + d.toMillis() / 10)))
-                    .orElseGet(() -> backoff(attempt));
+            return e.retryAfter().map(Http::afterRetryAfter).orElseGet(() -> backoff(attempt));
         }
         if ("service_unavailable".equals(e.code())) {
             // ScaiVault itself refused the request before doing anything: safe to retry, even a write.
@@ -325,6 +322,14 @@ final class Http {
             return backoff(attempt);
         }
         return null;
+    }
+
+    /**
+     * {@code retryAfter} plus up to a tenth of it (and 100 ms) of jitter: everyone sharing the identity was told
+     * the same {@code Retry-After}, and the jitter keeps them from coming back in the same instant.
+     */
+    static Duration afterRetryAfter(Duration retryAfter) {
+        return retryAfter.plusMillis(ThreadLocalRandom.current().nextLong(0, 100 + retryAfter.toMillis() / 10));
     }
 
     /** Exponential back-off with full jitter: uniform in [0, min(max, initial * 2^(attempt-1))]. */

@@ -389,13 +389,8 @@ final class Protocol {
      * [assumed] exchange response, parsed leniently: the token in {@code access_token} or {@code token}; its
      * life from {@code expires_in} (seconds) or {@code expires_at} (ISO-8601) or else the JWT {@code exp}
      * claim; {@code null} expiry when none says.
-     */
-    static IssuedToken issuedToken(JsonNode n, Instant now, String what) {
-        return issuedToken(n, now, null, what);
-    }
-
-    /**
-     * As above; {@code serverDate} (the answer's {@code Date} header, may be {@code null}) anchors an absolute
+     *
+     * <p>{@code serverDate} (the answer's {@code Date} header, may be {@code null}) anchors an absolute
      * expiry: {@code expires_at} and {@code exp} are on the server's clock, so the token lives {@code expiry -
      * serverDate} from {@code now}. Without that, a server 5 minutes ahead would have us keep a token 5
      * minutes past its end, and one 5 minutes behind would make a 5-minute token look dead on arrival.
@@ -538,14 +533,12 @@ final class Protocol {
             long s = Long.parseLong(h);
             return Duration.ofSeconds(Math.max(0, s));
         } catch (NumberFormatException e) {
-            try {
-                Instant at = ZonedDateTime.parse(h, DateTimeFormatter.RFC_1123_DATE_TIME)
-                        .toInstant();
-                Duration d = Duration.between(now, at);
-                return d.isNegative() ? Duration.ZERO : d;
-            } catch (DateTimeParseException e2) {
+            Instant at = httpDate(h);
+            if (at == null) {
                 return null;
             }
+            Duration d = Duration.between(now, at);
+            return d.isNegative() ? Duration.ZERO : d;
         }
     }
 
@@ -593,10 +586,6 @@ final class Protocol {
             throw new ScaiVaultException(
                     what + ": the response has " + data.size() + " keys, more than the limit of " + MAX_KEYS);
         }
-    }
-
-    private static <T> T or(T a, T b) {
-        return a != null ? a : b;
     }
 
     static String utf8(byte[] b) {

@@ -253,11 +253,9 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
     private static Duration backoff(int failures, Duration retryAfter) {
         long cap = Math.min(60_000, 1000L << Math.min(6, failures - 1));
         long ms = ThreadLocalRandom.current().nextLong(cap / 2, cap + 1);
-        if (retryAfter != null && retryAfter.toMillis() > ms) {
-            // Every pod of the identity was told the same Retry-After: a little jitter keeps them apart.
-            return retryAfter.plusMillis(ThreadLocalRandom.current().nextLong(0, 100 + retryAfter.toMillis() / 10));
-        }
-        return Duration.ofMillis(ms);
+        return retryAfter != null && retryAfter.toMillis() > ms
+                ? Http.afterRetryAfter(retryAfter)
+                : Duration.ofMillis(ms);
     }
 
     private void pause(Duration d) {

@@ -73,7 +73,7 @@ class ProtocolFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void exchangeAnswer(byte[] body) {
         try {
-            Protocol.IssuedToken t = Protocol.issuedToken(parse(body, "token exchange"), NOW, "token exchange");
+            Protocol.IssuedToken t = Protocol.issuedToken(parse(body, "token exchange"), NOW, null, "token exchange");
             assertThat(t.value()).isNotEmpty();
             assertThat(t.issuedAt()).isEqualTo(NOW);
         } catch (ScaiVaultException e) {

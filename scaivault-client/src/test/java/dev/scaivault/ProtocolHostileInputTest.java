@@ -52,7 +52,10 @@ class ProtocolHostileInputTest {
     @Test
     void anExpiresInBeyondTheInstantRangeIsAScaiVaultException() {
         assertThatThrownBy(() -> Protocol.issuedToken(
-                        json("{\"access_token\":\"t\",\"expires_in\":9223372036854775807}"), NOW, "token exchange"))
+                        json("{\"access_token\":\"t\",\"expires_in\":9223372036854775807}"),
+                        NOW,
+                        null,
+                        "token exchange"))
                 .isExactlyInstanceOf(ScaiVaultException.class)
                 .hasMessage("token exchange: expires_in 9223372036854775807 s is out of range");
     }

@@ -80,25 +80,28 @@ class ProtocolTest {
     @Test
     void exchangeResponsesAreParsedLeniently() {
         var a = Protocol.issuedToken(
-                Protocol.parse(b("{\"access_token\":\"tok-a\",\"expires_in\":3600}"), "x"), NOW, "x");
+                Protocol.parse(b("{\"access_token\":\"tok-a\",\"expires_in\":3600}"), "x"), NOW, null, "x");
         assertThat(a.value()).isEqualTo("tok-a");
         assertThat(a.expiresAt()).isEqualTo(NOW.plusSeconds(3600));
 
         var b = Protocol.issuedToken(
-                Protocol.parse(b("{\"token\":\"tok-b\",\"expires_at\":\"2026-12-01T10:30:00Z\"}"), "x"), NOW, "x");
+                Protocol.parse(b("{\"token\":\"tok-b\",\"expires_at\":\"2026-12-01T10:30:00Z\"}"), "x"),
+                NOW,
+                null,
+                "x");
         assertThat(b.value()).isEqualTo("tok-b");
         assertThat(b.expiresAt()).isEqualTo(Instant.parse("2026-12-01T10:30:00Z"));
 
         String jwt = jwt("{\"sub\":\"x\",\"exp\":" + NOW.plusSeconds(900).getEpochSecond() + "}");
-        var c = Protocol.issuedToken(Protocol.parse(b("{\"access_token\":\"" + jwt + "\"}"), "x"), NOW, "x");
+        var c = Protocol.issuedToken(Protocol.parse(b("{\"access_token\":\"" + jwt + "\"}"), "x"), NOW, null, "x");
         assertThat(c.expiresAt()).isEqualTo(NOW.plusSeconds(900));
 
-        var d = Protocol.issuedToken(Protocol.parse(b("{\"access_token\":\"opaque\"}"), "x"), NOW, "x");
+        var d = Protocol.issuedToken(Protocol.parse(b("{\"access_token\":\"opaque\"}"), "x"), NOW, null, "x");
         assertThat(d.expiresAt()).isNull();
         assertThat(d.toString()).doesNotContain("opaque");
 
-        assertThatThrownBy(() ->
-                        Protocol.issuedToken(Protocol.parse(b("{\"expires_in\":5}"), "exchange"), NOW, "exchange"))
+        assertThatThrownBy(() -> Protocol.issuedToken(
+                        Protocol.parse(b("{\"expires_in\":5}"), "exchange"), NOW, null, "exchange"))
                 .hasMessageContaining("exchange")
                 .hasMessageContaining("access_token");
     }
