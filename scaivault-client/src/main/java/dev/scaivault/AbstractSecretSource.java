@@ -111,7 +111,7 @@ public abstract class AbstractSecretSource<T> implements SecretSource<T> {
     private void deliver(SecretListener<? super T> listener, SecretChange<T> change) {
         try {
             listener.onChange(change);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | Error e) {
             // The listener made no promise to keep the previous value, so its hand-off is immediate.
             log.warn(
                     "listener {} of source {} failed on a change",

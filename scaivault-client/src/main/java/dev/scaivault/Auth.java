@@ -1,9 +1,10 @@
 package dev.scaivault;
 
 import dev.scaivault.Protocol.IssuedToken;
+import dev.scaivault.internal.BoundedFiles;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -54,6 +55,12 @@ public abstract sealed class Auth {
 
     abstract TokenCache.Source source(Http http, Clock clock);
 
+    /** A token the server issued: remembered, so an echo of it in a later error message is scrubbed. */
+    private static IssuedToken issued(Http http, IssuedToken t) {
+        http.redactor().remember(t.value());
+        return t;
+    }
+
     static final class StaticToken extends Auth {
         private final String token;
 
@@ -63,6 +70,7 @@ public abstract sealed class Auth {
 
         @Override
         TokenCache.Source source(Http http, Clock clock) {
+            http.redactor().remember(token);
             return new TokenCache.Source() {
                 @Override
                 public IssuedToken fetch() {
@@ -99,7 +107,12 @@ public abstract sealed class Auth {
             Objects.requireNonNull(tokenUrl, "ScaiKey token URL");
             HttpUrl u = HttpUrl.parse(tokenUrl);
             if (u == null) {
-                throw new IllegalArgumentException("ScaiKey token URL '" + tokenUrl + "' is not an http(s) URL");
+                throw new IllegalArgumentException(
+                        "ScaiKey token URL '" + Redactor.redactUrl(tokenUrl) + "' is not an http(s) URL");
+            }
+            if (!u.username().isEmpty() || !u.password().isEmpty()) {
+                throw new IllegalArgumentException("ScaiKey token URL '" + Redactor.redactUrl(tokenUrl)
+                        + "' holds a user name or password; pass the client id and secret as such, not in the URL");
             }
             if (clientId == null || clientId.isBlank()) {
                 throw new IllegalArgumentException("client id is empty");
@@ -131,6 +144,7 @@ public abstract sealed class Auth {
         @Override
         TokenCache.Source source(Http http, Clock clock) {
             String what = "client credentials grant for " + clientId + " at " + tokenUrl.host();
+            http.redactor().remember(clientSecret);
             return new TokenCache.Source() {
                 @Override
                 public IssuedToken fetch() {
@@ -160,7 +174,10 @@ public abstract sealed class Auth {
                             null,
                             false);
                     Http.Answer a = http.execute(call, tokenUrl);
-                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what);
+                    return issued(
+                            http,
+                            Protocol.issuedToken(
+                                    Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what));
                 }
 
                 @Override
@@ -183,6 +200,9 @@ public abstract sealed class Auth {
 
     /** Kubernetes workload identity: the projected service-account token exchanged for a ScaiVault token. */
     public static final class Kubernetes extends Auth {
+        /** A projected service-account token is a JWT of a few KiB; anything far larger is not one. */
+        static final long MAX_TOKEN_FILE = 64 * 1024;
+
         private final Path tokenFile;
         private final String role;
         private final String audience;
@@ -210,11 +230,15 @@ public abstract sealed class Auth {
                 @Override
                 public IssuedToken fetch() {
                     String jwt = readTokenFile();
+                    http.redactor().remember(jwt);
                     Http.Call call = Http.Call.post(
                                     Protocol.EXCHANGE, Protocol.exchangeBody(jwt, role, audience), true, what)
                             .unauthenticated();
                     Http.Answer a = http.execute(call);
-                    return Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what);
+                    return issued(
+                            http,
+                            Protocol.issuedToken(
+                                    Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what));
                 }
 
                 @Override
@@ -226,20 +250,28 @@ public abstract sealed class Auth {
 
         // Read at every exchange, never cached: kubelet replaces the token long before our process ends.
         private String readTokenFile() {
+            String where = "service-account token file " + tokenFile;
             try {
-                String s = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+                String s = BoundedFiles.utf8(BoundedFiles.read(tokenFile, MAX_TOKEN_FILE, true))
+                        .strip();
                 if (s.isEmpty()) {
-                    throw new ScaiVaultException("service-account token file " + tokenFile + " is empty");
+                    throw new ScaiVaultException(where + " is empty");
                 }
                 return s;
             } catch (NoSuchFileException e) {
-                throw new ScaiVaultException("service-account token file " + tokenFile + " does not exist");
+                throw new ScaiVaultException(where + " does not exist");
+            } catch (BoundedFiles.NotRegularFileException e) {
+                // Never opened: a FIFO would block the exchange until a writer came.
+                throw new ScaiVaultException(where + " cannot be read: it is " + e.kind() + ", not a regular file");
+            } catch (BoundedFiles.TooLargeException e) {
+                throw new ScaiVaultException(where + " cannot be read: it holds " + e.size()
+                        + " bytes or more, over the limit of " + MAX_TOKEN_FILE + " for a token");
+            } catch (CharacterCodingException e) {
+                throw new ScaiVaultException(where + " cannot be read: it is not valid UTF-8 text");
             } catch (IOException e) {
                 // The exception's message may quote the path only; its type says why (AccessDeniedException).
-                String why = Files.isDirectory(tokenFile)
-                        ? "it is a directory"
-                        : e.getClass().getSimpleName();
-                throw new ScaiVaultException("service-account token file " + tokenFile + " cannot be read: " + why);
+                throw new ScaiVaultException(
+                        where + " cannot be read: " + e.getClass().getSimpleName());
             }
         }
 

@@ -65,7 +65,8 @@ final class Dispatch {
                 while ((r = tasks.poll()) != null) {
                     try {
                         r.run();
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | Error e) {
+                        // The next task (another source's change) must still run.
                         log.error("dispatch task failed", e);
                     }
                 }

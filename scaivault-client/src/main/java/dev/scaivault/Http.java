@@ -9,12 +9,15 @@ import java.security.cert.CertificateException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -157,6 +160,7 @@ final class Http {
     }
 
     private volatile Tokens tokens;
+    private final Redactor redactor = new Redactor();
 
     Http(
             OkHttpClient ok,
@@ -181,6 +185,11 @@ final class Http {
 
     HttpUrl base() {
         return base;
+    }
+
+    /** The secrets this client sent or received, scrubbed from every text a server supplies. */
+    Redactor redactor() {
+        return redactor;
     }
 
     Answer execute(Call call) {
@@ -227,7 +236,7 @@ final class Http {
                 int status = response.code();
                 count(status);
                 byte[] body = read(response.body(), call.what());
-                String requestId = response.header("X-Request-ID");
+                String requestId = Protocol.identifier(response.header("X-Request-ID"));
                 Instant serverDate = Protocol.httpDate(response.header("Date"));
                 long ms = (System.nanoTime() - started) / 1_000_000;
                 if (status >= 200 && status < 300) {
@@ -236,7 +245,8 @@ final class Http {
                         // A 200 that is not JSON is not ScaiVault's answer: the URL points at a web UI, or a
                         // captive portal or WAF answered in its place. Never parse it as a secret.
                         throw new ScaiVaultIoException(
-                                call.what() + ": HTTP " + status + " with Content-Type " + type
+                                call.what() + ": HTTP " + status + " with Content-Type "
+                                        + redactor.scrub(type, sentSecrets(call, token))
                                         + ", not application/json: is the URL a web page or a proxy, not ScaiVault? ("
                                         + call.method() + " " + url.host() + ":" + url.port() + call.path()
                                         + (requestId == null ? "" : " [request " + requestId + "]") + ")",
@@ -253,7 +263,8 @@ final class Http {
                         body,
                         requestId,
                         response.header("Retry-After"),
-                        serverDate != null ? serverDate : clock.instant());
+                        serverDate != null ? serverDate : clock.instant(),
+                        text -> redactor.scrub(text, sentSecrets(call, token)));
                 log.debug("{} {} -> {} {} [{}] {} ms", call.method(), call.path(), status, e.code(), requestId, ms);
                 if (status == 401
                         && token != null
@@ -275,11 +286,14 @@ final class Http {
                     throw new ScaiVaultIoException(call.what() + ": cancelled", true, e);
                 }
                 boolean reached = mayHaveReached(e);
+                List<String> sent = sentSecrets(call, token);
                 failure = new ScaiVaultIoException(
-                        call.what() + ": " + describe(e, http.isCanceled(), client, budget) + " (" + call.method() + " "
+                        call.what() + ": "
+                                + redactor.scrub(describe(e, http.isCanceled(), client, budget), sent)
+                                + " (" + call.method() + " "
                                 + url.host() + ":" + url.port() + call.path() + ")",
                         reached,
-                        e);
+                        redactor.scrubbedCause(e, sent));
                 // A certificate we do not trust, or a peer that does not speak TLS, will not change on a retry.
                 delay = (call.idempotent() || !reached) && !tlsMisconfigured(e) ? backoff(attempt) : null;
             }
@@ -302,6 +316,45 @@ final class Http {
                 Thread.currentThread().interrupt();
                 throw new ScaiVaultIoException(call.what() + ": interrupted while waiting to retry", true, ie);
             }
+        }
+    }
+
+    /**
+     * What this call sent that a server could echo back: the bearer token, the {@code Authorization} value,
+     * and every value of the body (a secret being written, a subject token, a client secret).
+     */
+    private static List<String> sentSecrets(Call call, String token) {
+        List<String> out = new ArrayList<>();
+        if (token != null) {
+            out.add(token);
+        }
+        if (call.authorization() != null) {
+            out.add(call.authorization());
+            int space = call.authorization().indexOf(' ');
+            if (space > 0) {
+                out.add(call.authorization().substring(space + 1));
+            }
+        }
+        if (call.body() != null) {
+            try {
+                Protocol.JSON.readTree(call.body()).forEach(v -> collect(v, out));
+            } catch (IOException | RuntimeException e) {
+                // Our own bodies are JSON; nothing else to collect from one that is not.
+            }
+        }
+        if (call.rawBody() instanceof FormBody form) {
+            for (int i = 0; i < form.size(); i++) {
+                out.add(form.value(i));
+            }
+        }
+        return out;
+    }
+
+    private static void collect(com.fasterxml.jackson.databind.JsonNode n, List<String> out) {
+        if (n.isTextual()) {
+            out.add(n.asText());
+        } else {
+            n.forEach(c -> collect(c, out));
         }
     }
 

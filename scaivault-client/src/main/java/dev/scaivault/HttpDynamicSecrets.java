@@ -33,7 +33,9 @@ final class HttpDynamicSecrets implements DynamicSecrets {
         String what = "generate credentials for " + engine + "/" + role;
         // Not idempotent: every call creates a database role, so an ambiguous failure is not retried.
         Http.Call call = Http.Call.post(Protocol.dynamicCreds(engine, role), Protocol.generateBody(ttl), false, what);
-        return Protocol.lease(Protocol.parse(execute(call).body(), what), clock.instant(), engine, role);
+        Lease lease = Protocol.lease(Protocol.parse(execute(call).body(), what), clock.instant(), engine, role);
+        http.redactor().remember(lease.data().get("password"));
+        return lease;
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 
 /**
  * The wire protocol in one place: paths, request bodies and lenient response parsing. Every shape the public
@@ -243,7 +244,7 @@ final class Protocol {
         return new SecretVersion(text(n, "path", path), n.path("version").asLong(0), instant(n, "updated_at"));
     }
 
-    static BatchResult batch(JsonNode n) {
+    static BatchResult batch(JsonNode n, UnaryOperator<String> scrub) {
         Map<String, Secret> secrets = new LinkedHashMap<>();
         n.path("secrets").fields().forEachRemaining(e -> {
             if (!e.getValue().isObject()) {
@@ -261,7 +262,8 @@ final class Protocol {
                 .forEachRemaining(e -> errors.put(
                         e.getKey(),
                         new BatchResult.Error(
-                                text(e.getValue(), "code", "unknown"), text(e.getValue(), "message", ""))));
+                                code(text(e.getValue(), "code", null), "unknown"),
+                                scrub.apply(text(e.getValue(), "message", "")))));
         return new BatchResult(secrets, errors);
     }
 
@@ -280,6 +282,9 @@ final class Protocol {
         String id = text(n, "id", text(n, "subscription_id", null));
         if (id == null) {
             throw new ScaiVaultException("create subscription: the response has no id");
+        }
+        if (identifier(id) == null) {
+            throw new ScaiVaultException("create subscription: the response's id is not an identifier");
         }
         return new EventSubscription(id, text(n, "name", null), text(n, "status", null));
     }
@@ -319,6 +324,11 @@ final class Protocol {
         String id = text(n, "lease_id", text(n, "id", null));
         if (id == null) {
             throw new ScaiVaultException("lease of " + engine + "/" + role + ": the response has no lease_id");
+        }
+        if (identifier(id) == null) {
+            // Lease ids go into every log line about the lease: only an id, never text, may.
+            throw new ScaiVaultException("lease of " + engine + "/" + role
+                    + ": the response's lease_id is not an identifier (letters, digits, '_', '.', ':', '-')");
         }
         checkKeys(n.path("data"), "lease " + id);
         long seconds = n.has("lease_duration")
@@ -462,21 +472,32 @@ final class Protocol {
      * Decodes an error answer. The envelope is {@code {"error":{"code","message","request_id"}}}; ScaiKey's
      * OAuth errors are {@code {"error":"invalid_client"}}; anything else (a proxy's HTML, an empty body) gives
      * {@code http_<status>}.
+     *
+     * <p>Every part of the answer is the server's text, which an echoing server, proxy or OAuth endpoint can
+     * fill with what we sent it: the code and request id are kept only when shaped like one, and the free
+     * text goes through {@code scrub} (see {@link Redactor}) before it joins the message.
      */
     static ScaiVaultApiException error(
-            String what, int status, byte[] body, String requestIdHeader, String retryAfterHeader, Instant now) {
+            String what,
+            int status,
+            byte[] body,
+            String requestIdHeader,
+            String retryAfterHeader,
+            Instant now,
+            UnaryOperator<String> scrub) {
         String code = "http_" + status;
         String message = null;
-        String requestId = requestIdHeader;
+        String requestId = identifier(requestIdHeader);
         try {
             JsonNode n = body.length == 0 ? null : JSON.readTree(body);
             JsonNode err = n == null ? null : n.get("error");
             if (err != null && err.isObject()) {
-                code = text(err, "code", code);
+                code = code(text(err, "code", null), code);
                 message = text(err, "message", null);
-                requestId = text(err, "request_id", requestId);
+                String id = identifier(text(err, "request_id", null));
+                requestId = id != null ? id : requestId;
             } else if (err != null && err.isTextual()) {
-                code = err.asText();
+                code = code(err.asText(), code);
                 message = text(n, "error_description", null);
             }
         } catch (java.io.IOException | RuntimeException e) {
@@ -488,8 +509,9 @@ final class Protocol {
                 .append(status)
                 .append(' ')
                 .append(code);
-        if (message != null && !message.isBlank()) {
-            m.append(" (").append(abbreviate(message, 200)).append(')');
+        String said = message == null ? null : scrub.apply(message);
+        if (said != null && !said.isBlank()) {
+            m.append(" (").append(said).append(')');
         }
         if (retryAfter != null) {
             m.append(", retry after ").append(retryAfter.toMillis()).append(" ms");
@@ -510,6 +532,19 @@ final class Protocol {
                 yield new ScaiVaultApiException(msg, status, code, requestId, retryAfter);
             }
         };
+    }
+
+    private static final java.util.regex.Pattern CODE = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final java.util.regex.Pattern IDENTIFIER = java.util.regex.Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
+    /** An error code as the server sent it if it looks like one ({@code token_expired}), else {@code fallback}. */
+    private static String code(String sent, String fallback) {
+        return sent != null && CODE.matcher(sent).matches() ? sent : fallback;
+    }
+
+    /** A request or lease id as the server sent it if it looks like one, else {@code null}. */
+    static String identifier(String sent) {
+        return sent != null && IDENTIFIER.matcher(sent).matches() ? sent : null;
     }
 
     /**
@@ -540,10 +575,6 @@ final class Protocol {
             Duration d = Duration.between(now, at);
             return d.isNegative() ? Duration.ZERO : d;
         }
-    }
-
-    private static String abbreviate(String s, int max) {
-        return s.length() <= max ? s : s.substring(0, max) + "...";
     }
 
     private static String text(JsonNode n, String field, String fallback) {

@@ -375,7 +375,14 @@ public final class ScaiVault implements AutoCloseable {
             }
             HttpUrl parsed = HttpUrl.parse(url);
             if (parsed == null) {
-                throw new IllegalArgumentException(urlOrigin + ": '" + url + "' is not an http:// or https:// URL");
+                throw new IllegalArgumentException(
+                        urlOrigin + ": '" + Redactor.redactUrl(url) + "' is not an http:// or https:// URL");
+            }
+            if (!parsed.username().isEmpty() || !parsed.password().isEmpty()) {
+                // Never sent (the bearer token authenticates), and a password there ends up in every printout.
+                throw new IllegalArgumentException(urlOrigin + ": '" + Redactor.redactUrl(url)
+                        + "' holds a user name or password; ScaiVault authenticates with auth(...), not the URL:"
+                        + " remove them");
             }
             if (!parsed.isHttps() && !allowInsecureHttp && !isLoopback(parsed.host())) {
                 throw new IllegalArgumentException(urlOrigin + ": '" + url

@@ -162,7 +162,8 @@ public final class SecretCache {
             Runnable work = () -> {
                 try {
                     mine.complete(fetch(path));
-                } catch (RuntimeException ex) {
+                } catch (RuntimeException | Error ex) {
+                    // Completed whatever happened: readers waiting on this load must not wait forever.
                     if (inBackground) {
                         log.debug("background refresh of secret {} failed: {}", path, ex.getMessage());
                     }

@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,9 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
     private final Duration pollTimeout;
     private final Duration minPollInterval;
     private final java.util.concurrent.Executor refreshExecutor;
-    private final Object reloadLock = new Object();
+    /** A lock, not a monitor: it is held across the read, which may run on a virtual thread. */
+    private final ReentrantLock reloadLock = new ReentrantLock();
+
     private final Map<String, Boolean> seen = new LinkedHashMap<>(256, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
@@ -125,13 +128,21 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
 
     /** Reads the latest version and publishes it if it is newer than the one in force. */
     private void reload() {
-        synchronized (reloadLock) {
+        reloadLock.lock();
+        try {
             Secret s;
             try {
                 s = secrets.read(path);
             } catch (ScaiVaultException e) {
                 recordFailure(e.getMessage());
                 throw e;
+            } catch (RuntimeException | Error e) {
+                ScaiVaultException u = new ScaiVaultException(
+                        "read secret " + path + " failed unexpectedly: "
+                                + e.getClass().getName(),
+                        e);
+                recordFailure(u.getMessage());
+                throw u;
             }
             if (s.version() <= version) {
                 recordSuccess();
@@ -155,6 +166,8 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
             version = s.version();
             log.info("secret {}: v{} in force{}", path, s.version(), previous < 0 ? "" : " (was v" + previous + ")");
             publish(c);
+        } finally {
+            reloadLock.unlock();
         }
     }
 
@@ -169,10 +182,12 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
         periodic = scheduler.schedule(refreshInterval, () -> {
             try {
                 reload();
-            } catch (ScaiVaultException e) {
+            } catch (RuntimeException | Error e) {
                 log.warn("secret {}: periodic re-read failed, keeping v{}: {}", path, version, e.getMessage());
+            } finally {
+                // Whatever happened, the safety net stays: without it a missed event is never caught up.
+                schedulePeriodic();
             }
-            schedulePeriodic();
         });
     }
 
@@ -228,7 +243,7 @@ public final class SecretCredentialSource extends AbstractSecretSource<Credentia
                 log.info("secret {}: subscription {} is gone; subscribing again", path, sub == null ? "?" : sub.id());
                 sub = null;
                 pause(backoff(++failures, null));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (isClosed()) {
                     return;
                 }

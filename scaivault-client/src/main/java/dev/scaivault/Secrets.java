@@ -19,10 +19,10 @@ public final class Secrets {
     public Secret read(String path) {
         Protocol.checkSecretPath(path);
         String what = "read secret " + path;
-        return Protocol.secret(
+        return received(Protocol.secret(
                 Protocol.parse(
                         http.execute(Http.Call.get(secretUrl(path), what)).body(), what),
-                path);
+                path));
     }
 
     /** Version {@code version} of {@code path}; older versions stay readable for the rotation grace period. */
@@ -30,7 +30,7 @@ public final class Secrets {
         Protocol.checkSecretPath(path);
         String what = "read secret " + path + " v" + version;
         Http.Call call = Http.Call.get(secretUrl(path), what).query(Map.of("version", Long.toString(version)));
-        return Protocol.secret(Protocol.parse(http.execute(call).body(), what), path);
+        return received(Protocol.secret(Protocol.parse(http.execute(call).body(), what), path));
     }
 
     /**
@@ -62,7 +62,16 @@ public final class Secrets {
         String what = "batch read of " + paths.size() + " secrets";
         // A batch read changes nothing on the server, so it is as safe to retry as a GET.
         Http.Call call = Http.Call.post(Protocol.BATCH, Protocol.batchBody(paths), true, what);
-        return Protocol.batch(Protocol.parse(http.execute(call).body(), what));
+        BatchResult r = Protocol.batch(Protocol.parse(http.execute(call).body(), what), text -> http.redactor()
+                .scrub(text, List.of()));
+        r.secrets().values().forEach(this::received);
+        return r;
+    }
+
+    /** Remembers what a secret holds, so that a server echoing it later is scrubbed from our messages. */
+    private Secret received(Secret s) {
+        http.redactor().rememberValues(s.data());
+        return s;
     }
 
     private static String secretUrl(String path) {

@@ -1,8 +1,8 @@
 package dev.scaivault;
 
+import dev.scaivault.internal.BoundedFiles;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -17,6 +17,9 @@ import javax.net.ssl.X509TrustManager;
 
 /** Trust built from a PEM CA bundle, replacing the JDK's default trust store for ScaiVault calls. */
 final class Tls {
+    /** A system bundle of every public CA is about 200 KiB; a PEM file far larger is not a CA bundle. */
+    static final long MAX_BUNDLE = 16L << 20;
+
     final SSLContext context;
     final X509TrustManager trustManager;
 
@@ -27,13 +30,17 @@ final class Tls {
 
     static Tls fromPemBundle(Path bundle, String setting) {
         Collection<? extends Certificate> certs;
-        if (Files.isDirectory(bundle)) {
-            throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " is a directory, not a PEM file");
-        }
-        try (InputStream in = Files.newInputStream(bundle)) {
-            certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
+        try {
+            byte[] pem = BoundedFiles.read(bundle, MAX_BUNDLE, true);
+            certs = CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " does not exist");
+        } catch (BoundedFiles.NotRegularFileException e) {
+            throw new IllegalArgumentException(
+                    setting + ": CA bundle " + bundle + " is " + e.kind() + ", not a PEM file");
+        } catch (BoundedFiles.TooLargeException e) {
+            throw new IllegalArgumentException(setting + ": CA bundle " + bundle + " holds " + e.size()
+                    + " bytes or more, over the limit of " + MAX_BUNDLE + " for a PEM bundle");
         } catch (java.nio.file.AccessDeniedException e) {
             throw new IllegalArgumentException(
                     setting + ": CA bundle " + bundle + " is not readable (permission denied)");

@@ -21,6 +21,12 @@ import org.slf4j.LoggerFactory;
 final class TokenCache implements Http.Tokens, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TokenCache.class);
     static final Duration MAX_AGE_CAP = Duration.ofMinutes(50);
+    /** The first wait after a dead-on-arrival token; it doubles with each one in a row, up to the cap. */
+    static final Duration DEAD_ON_ARRIVAL_FLOOR = Duration.ofSeconds(1);
+
+    static final Duration DEAD_ON_ARRIVAL_CAP = Duration.ofMinutes(1);
+    /** Background exchanges are at least this far apart, however short-lived the tokens the server grants. */
+    static final Duration MIN_REFRESH_INTERVAL = Duration.ofSeconds(1);
 
     /** Obtains a new token: a static one, a client-credentials grant, or a workload identity exchange. */
     interface Source {
@@ -54,6 +60,13 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
     private volatile Entry current;
     private CompletableFuture<Entry> inflight; // guarded by lock
     private Scheduler.Cancellable scheduled; // guarded by lock
+    /*
+     * After answers whose token was dead on arrival (a lifetime of zero or less), no exchange before this:
+     * taking the answer at its word would mean exchanging again at once, tens of times a second.
+     */
+    private Instant notBefore; // guarded by lock
+    private int deadOnArrival; // guarded by lock
+    private ScaiVaultException lastDeadOnArrival; // guarded by lock
     private volatile boolean closed;
     private volatile Instant lastRefresh;
     private volatile long refreshes;
@@ -130,8 +143,16 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
         boolean leader = false;
         synchronized (lock) {
             Entry e = current;
-            if (!background && e != null && clock.instant().isBefore(e.usableUntil)) {
+            Instant now = clock.instant();
+            if (!background && e != null && now.isBefore(e.usableUntil)) {
                 return e;
+            }
+            if (notBefore != null && now.isBefore(notBefore)) {
+                if (background) {
+                    return null;
+                }
+                throw new ScaiVaultException(
+                        lastDeadOnArrival.getMessage() + "; next exchange not before " + notBefore, lastDeadOnArrival);
             }
             if (inflight == null) {
                 inflight = new CompletableFuture<>();
@@ -150,22 +171,55 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
     private void fetchInto(CompletableFuture<Entry> f) {
         try {
             IssuedToken t = source.fetch();
+            Instant now = clock.instant();
+            if (t.expiresAt() != null && !t.expiresAt().isAfter(now)) {
+                f.completeExceptionally(deadOnArrival(Duration.between(now, t.expiresAt()), now));
+                return;
+            }
             Entry e = entry(t);
             synchronized (lock) {
                 current = e;
                 inflight = null;
+                notBefore = null;
+                deadOnArrival = 0;
             }
             refreshes++;
             lastRefresh = e.issuedAt;
             log.debug("new bearer token from {}, usable until {}", source.describe(), e.usableUntil);
             scheduleRefresh(e.refreshAt);
             f.complete(e);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) {
+            // Whatever went wrong (an allocation too, reading an absurd answer), the next caller must be able to
+            // try again: a marker left set would block every exchange for good.
             synchronized (lock) {
                 inflight = null;
             }
             f.completeExceptionally(ex);
         }
+    }
+
+    /** A token that is already expired on arrival: not used, and the next exchange held back with back-off. */
+    private ScaiVaultException deadOnArrival(Duration life, Instant now) {
+        ScaiVaultException error;
+        Instant next;
+        int n;
+        synchronized (lock) {
+            inflight = null;
+            n = ++deadOnArrival;
+            Duration wait = DEAD_ON_ARRIVAL_FLOOR.multipliedBy(1L << Math.min(6, n - 1));
+            if (wait.compareTo(DEAD_ON_ARRIVAL_CAP) > 0) {
+                wait = DEAD_ON_ARRIVAL_CAP;
+            }
+            next = now.plus(wait);
+            notBefore = next;
+            error = new ScaiVaultException(source.describe() + ": the answer's token has a lifetime of "
+                    + life.toMillis() + " ms (expires_in zero or less, or expires_at already past): not used");
+            lastDeadOnArrival = error;
+            n = deadOnArrival;
+        }
+        log.warn("{}; {} such answers in a row, next exchange not before {}", error.getMessage(), n, next);
+        scheduleRefresh(next);
+        return error;
     }
 
     private Entry await(CompletableFuture<Entry> f) {
@@ -203,6 +257,9 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
         // Replace at 80% of the usable life, leaving room for a retry or two before the old one is unusable.
         Instant refreshAt =
                 issued.plus(Duration.between(issued, until).multipliedBy(4).dividedBy(5));
+        if (refreshAt.isBefore(issued.plus(MIN_REFRESH_INTERVAL))) {
+            refreshAt = issued.plus(MIN_REFRESH_INTERVAL);
+        }
         return new Entry(t.value(), issued, until, refreshAt);
     }
 
@@ -236,7 +293,14 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
         }
         try {
             obtain(true);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            Instant held;
+            synchronized (lock) {
+                held = notBefore;
+            }
+            if (held != null) {
+                return; // a dead-on-arrival answer: deadOnArrival(...) already scheduled the next attempt
+            }
             Entry e0 = current;
             Instant now = clock.instant();
             if (e0 == null || !now.isBefore(e0.usableUntil)) {

@@ -173,4 +173,26 @@ class AbstractSecretSourceTest {
         s.close();
         assertThatThrownBy(s::current).hasMessageContaining("closed");
     }
+
+    @Test
+    void aListenerThatThrowsAnErrorNeitherStarvesTheOthersNorHoldsTheHandOff() throws Exception {
+        try (Manual s = new Manual()) {
+            s.set("u", "p0");
+            List<String> seen = new CopyOnWriteArrayList<>();
+            s.subscribe(c -> {
+                if (c.previous() != null) {
+                    c.deferHandOff();
+                    throw new AssertionError("a consumer's own check failed");
+                }
+            });
+            s.subscribe(c -> seen.add(c.current().password()));
+            CompletableFuture<Void> handOff = s.set("u", "p1");
+            // Was: the AssertionError ended the dispatch task, the second listener never saw p1 and the
+            // deferred hand-off stayed open, so the previous value (a lease) was never retired.
+            handOff.get(10, TimeUnit.SECONDS);
+            await().until(() -> seen.contains("p1"));
+            s.set("u", "p2").get(10, TimeUnit.SECONDS);
+            await().until(() -> seen.contains("p2"));
+        }
+    }
 }

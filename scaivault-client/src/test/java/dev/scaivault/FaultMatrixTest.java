@@ -232,6 +232,44 @@ class FaultMatrixTest {
         assertThat(server.requests()).isEmpty();
     }
 
+    /** A FIFO at {@code path}, made by mkfifo(1). */
+    static Path fifo(Path path) throws Exception {
+        Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        assumeThat(p.waitFor()).as("mkfifo works here").isZero();
+        return path;
+    }
+
+    @Test
+    void aFifoAsTokenFileIsRefusedAtOnceInsteadOfBlockingTheCaller() throws Exception {
+        ScaiVaultDevServer server = server();
+        Path fifo = fifo(tmp.resolve("token"));
+        ScaiVault vault = virtualTimeClient(server, Auth.kubernetes(fifo), b -> {});
+        // Was: opening the FIFO blocked the calling thread until a writer came, past any budget.
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> assertThatThrownBy(
+                        () -> vault.secrets().read(PATH))
+                .isInstanceOf(ScaiVaultException.class)
+                .hasMessage("service-account token file " + fifo
+                        + " cannot be read: it is a FIFO, socket or device, not a regular file"));
+        assertThat(server.requests()).isEmpty();
+    }
+
+    @Test
+    void anAbsurdlyLargeTokenFileIsRefusedWithoutReadingItWhole() throws Exception {
+        ScaiVaultDevServer server = server();
+        Path big = tmp.resolve("token");
+        try (var ch = java.nio.channels.FileChannel.open(
+                big, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(new byte[] {'x'}), (4L << 30) - 1); // sparse: 4 GiB
+        }
+        ScaiVault vault = virtualTimeClient(server, Auth.kubernetes(big), b -> {});
+        assertThatThrownBy(() -> vault.secrets().read(PATH))
+                .hasMessage("service-account token file " + big + " cannot be read: it holds 4294967296 bytes or more,"
+                        + " over the limit of 65536 for a token");
+        Files.writeString(big, "not-a-jwt-but-a-token", java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+        // The next exchange reads the fixed file: nothing was left stuck by the refusal.
+        assertThatThrownBy(() -> vault.secrets().read(PATH)).hasMessageContaining("HTTP 401");
+    }
+
     @Test
     void aTokenFileThatCannotBeReadIsNamed() throws Exception {
         ScaiVaultDevServer server = server();
@@ -240,7 +278,8 @@ class FaultMatrixTest {
         ScaiVault vault = virtualTimeClient(server, Auth.kubernetes(dir), b -> {});
         assertThatThrownBy(() -> vault.secrets().read(PATH))
                 .isInstanceOf(ScaiVaultException.class)
-                .hasMessage("service-account token file " + dir + " cannot be read: it is a directory");
+                .hasMessage(
+                        "service-account token file " + dir + " cannot be read: it is a directory, not a regular file");
         assertThat(server.requests()).isEmpty();
     }
 

@@ -14,6 +14,9 @@ import org.junit.jupiter.api.Timeout;
  * the seeds in {@code ProtocolFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes (docs/reliability.md).
  */
 class ProtocolFuzzTest {
+    private static final java.util.function.UnaryOperator<String> SCRUB =
+            t -> new Redactor().scrub(t, java.util.List.of());
+
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
 
     /** Parses like every caller does: {@link Protocol#parse} first, then the decoder. */
@@ -43,7 +46,7 @@ class ProtocolFuzzTest {
     @FuzzTest(maxDuration = "30s")
     void batch(byte[] body) {
         try {
-            BatchResult r = Protocol.batch(parse(body, "batch"));
+            BatchResult r = Protocol.batch(parse(body, "batch"), SCRUB);
             assertThat(r.secrets()).doesNotContainValue(null);
         } catch (ScaiVaultException e) {
             assertThat(e.getMessage()).isNotBlank();
@@ -95,7 +98,7 @@ class ProtocolFuzzTest {
         String retryAfter = data.consumeBoolean() ? data.consumeString(40) : null;
         String requestId = data.consumeBoolean() ? data.consumeString(40) : null;
         byte[] body = data.consumeRemainingAsBytes();
-        ScaiVaultApiException e = Protocol.error("read secret a/b", status, body, requestId, retryAfter, NOW);
+        ScaiVaultApiException e = Protocol.error("read secret a/b", status, body, requestId, retryAfter, NOW, SCRUB);
         assertThat(e.status()).isEqualTo(status);
         assertThat(e.code()).isNotNull();
         assertThat(e.getMessage()).startsWith("read secret a/b: HTTP " + status);

@@ -10,6 +10,9 @@ import org.junit.jupiter.api.Test;
 
 /** What the fuzz tests found, pinned as readable cases: each used to escape as a non-ScaiVault exception. */
 class ProtocolHostileInputTest {
+    private static final java.util.function.UnaryOperator<String> SCRUB =
+            t -> new Redactor().scrub(t, java.util.List.of());
+
     static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
 
     private static com.fasterxml.jackson.databind.JsonNode json(String s) {
@@ -19,7 +22,8 @@ class ProtocolHostileInputTest {
     @Test
     void aHugeRetryAfterIsCappedInsteadOfOverflowing() {
         // Was ArithmeticException (long overflow) in Duration.toMillis while building the message.
-        ScaiVaultApiException e = Protocol.error("read secret a/b", 429, new byte[0], null, "30855893689805191", NOW);
+        ScaiVaultApiException e =
+                Protocol.error("read secret a/b", 429, new byte[0], null, "30855893689805191", NOW, SCRUB);
         assertThat(e.retryAfter()).contains(Protocol.MAX_RETRY_AFTER);
         assertThat(e.getMessage()).contains("retry after 86400000 ms");
         assertThat(Protocol.retryAfter("Fri, 31 Dec 9999 23:59:59 GMT", NOW)).isEqualTo(Duration.ofDays(1));
@@ -28,7 +32,7 @@ class ProtocolHostileInputTest {
     @Test
     void aBatchEntryThatIsNotAnObjectIsAScaiVaultException() {
         // Was ClassCastException (IntNode to ObjectNode).
-        assertThatThrownBy(() -> Protocol.batch(json("{\"secrets\":{\"a/b\":1}}")))
+        assertThatThrownBy(() -> Protocol.batch(json("{\"secrets\":{\"a/b\":1}}"), SCRUB))
                 .isExactlyInstanceOf(ScaiVaultException.class)
                 .hasMessage("batch: the entry for a/b is not a secret object");
     }

@@ -10,6 +10,9 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 class ProtocolTest {
+    private static final java.util.function.UnaryOperator<String> SCRUB =
+            t -> new Redactor().scrub(t, java.util.List.of());
+
     static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
 
     static byte[] b(String s) {
@@ -25,18 +28,19 @@ class ProtocolTest {
                         "{\"error\":{\"code\":\"secret_not_found\",\"message\":\"no such secret\",\"request_id\":\"req_1\"}}"),
                 "req_header",
                 null,
-                NOW);
+                NOW,
+                SCRUB);
         assertThat(e).isInstanceOf(NotFoundException.class);
         assertThat(e.code()).isEqualTo("secret_not_found");
         assertThat(e.requestId()).contains("req_1");
         assertThat(e.getMessage()).contains("read secret a/b", "404", "secret_not_found", "req_1");
 
-        assertThat(Protocol.error("x", 401, b("{\"error\":{\"code\":\"token_expired\"}}"), null, null, NOW))
+        assertThat(Protocol.error("x", 401, b("{\"error\":{\"code\":\"token_expired\"}}"), null, null, NOW, SCRUB))
                 .isInstanceOf(AuthenticationException.class);
-        assertThat(Protocol.error("x", 403, b("{\"error\":{\"code\":\"access_denied\"}}"), null, null, NOW))
+        assertThat(Protocol.error("x", 403, b("{\"error\":{\"code\":\"access_denied\"}}"), null, null, NOW, SCRUB))
                 .isInstanceOf(AccessDeniedException.class);
         ScaiVaultApiException r =
-                Protocol.error("x", 429, b("{\"error\":{\"code\":\"rate_limited\"}}"), "req_9", "7", NOW);
+                Protocol.error("x", 429, b("{\"error\":{\"code\":\"rate_limited\"}}"), "req_9", "7", NOW, SCRUB);
         assertThat(r).isInstanceOf(RateLimitedException.class);
         assertThat(r.retryAfter()).contains(Duration.ofSeconds(7));
         assertThat(r.requestId()).contains("req_9");
@@ -44,13 +48,13 @@ class ProtocolTest {
 
     @Test
     void bodiesThatAreNotTheEnvelopeStillGiveAClearError() {
-        ScaiVaultApiException html =
-                Protocol.error("read secret a", 502, b("<html><body>Bad Gateway</body></html>"), null, null, NOW);
+        ScaiVaultApiException html = Protocol.error(
+                "read secret a", 502, b("<html><body>Bad Gateway</body></html>"), null, null, NOW, SCRUB);
         assertThat(html.code()).isEqualTo("http_502");
         assertThat(html.status()).isEqualTo(502);
         assertThat(html.getMessage()).contains("HTTP 502").doesNotContain("<html>");
 
-        ScaiVaultApiException empty = Protocol.error("read secret a", 503, new byte[0], null, null, NOW);
+        ScaiVaultApiException empty = Protocol.error("read secret a", 503, new byte[0], null, null, NOW, SCRUB);
         assertThat(empty.code()).isEqualTo("http_503");
 
         ScaiVaultApiException oauth = Protocol.error(
@@ -59,11 +63,12 @@ class ProtocolTest {
                 b("{\"error\":\"invalid_client\",\"error_description\":\"bad client\"}"),
                 null,
                 null,
-                NOW);
+                NOW,
+                SCRUB);
         assertThat(oauth).isInstanceOf(AuthenticationException.class);
         assertThat(oauth.code()).isEqualTo("invalid_client");
         ScaiVaultApiException oauth400 =
-                Protocol.error("grant", 400, b("{\"error\":\"invalid_client\"}"), null, null, NOW);
+                Protocol.error("grant", 400, b("{\"error\":\"invalid_client\"}"), null, null, NOW, SCRUB);
         assertThat(oauth400).isInstanceOf(AuthenticationException.class);
     }
 

@@ -2,6 +2,7 @@ package dev.scaivault;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.scaivault.Protocol.IssuedToken;
 import dev.scaivault.internal.ManualScheduler;
@@ -161,5 +162,65 @@ class TokenCacheTest {
         c.close();
         time.advance(Duration.ofHours(2));
         assertThat(fetches.get()).isEqualTo(1);
+    }
+
+    @Test
+    void anErrorWhileObtainingATokenLeavesNothingBehindAndTheNextCallerExchangesAgain() {
+        AtomicBoolean oom = new AtomicBoolean(true);
+        TokenCache.Source inner = source;
+        source = new TokenCache.Source() {
+            @Override
+            public IssuedToken fetch() {
+                if (oom.getAndSet(false)) {
+                    throw new OutOfMemoryError("reading an absurd answer");
+                }
+                return inner.fetch();
+            }
+
+            @Override
+            public String describe() {
+                return "test source";
+            }
+        };
+        TokenCache c2 = cache(TokenCache.MAX_AGE_CAP);
+        assertThatThrownBy(c2::token).isInstanceOf(ScaiVaultException.class).hasCauseInstanceOf(OutOfMemoryError.class);
+        // Was: the in-flight marker stayed set, and every later caller waited out the limit for an exchange
+        // that would never be sent.
+        assertTimeoutPreemptively(
+                Duration.ofSeconds(5), () -> assertThat(c2.token()).isEqualTo("tok-1"));
+        c2.close();
+    }
+
+    @Test
+    void aTokenThatIsDeadOnArrivalIsNotUsedAndExchangesBackOffInsteadOfLooping() {
+        serverLife = Duration.ZERO;
+        TokenCache c = cache(TokenCache.MAX_AGE_CAP);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            for (int i = 0; i < 600; i++) {
+                assertThatThrownBy(c::token)
+                        .isInstanceOf(ScaiVaultException.class)
+                        .hasMessageContaining("lifetime of 0 ms");
+                time.advance(Duration.ofMillis(100));
+            }
+        });
+        // One minute of callers every 100 ms: exchanges at 0, 1, 3, 7, 15, 31 s, not one per call (or a loop).
+        assertThat(fetches.get()).isBetween(5, 7);
+        serverLife = Duration.ofHours(1);
+        time.advance(Duration.ofMinutes(1));
+        assertThat(c.token()).startsWith("tok-");
+        c.close();
+    }
+
+    @Test
+    void anExpiryAlreadyPastIsTreatedLikeAZeroLifetime() {
+        serverLife = Duration.ofMinutes(-5);
+        TokenCache c = cache(TokenCache.MAX_AGE_CAP);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            assertThatThrownBy(c::token).hasMessageContaining("lifetime of -300000 ms");
+            time.advance(Duration.ofMinutes(10));
+        });
+        // Waits of 1, 2, 4 ... 32 s, then 60 s: 15 exchanges in 10 minutes.
+        assertThat(fetches.get()).isBetween(14, 16);
+        c.close();
     }
 }

@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,8 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
     private final long pollNanos;
     private final Consumer<? super FileSecret> validator;
     private final Consumer<? super FileSecretException> onError;
-    private final Object reloadLock = new Object();
+    /** A lock, not a monitor: an application thread reaches reads through refreshNow(), maybe a virtual one. */
+    private final ReentrantLock reloadLock = new ReentrantLock();
 
     // Guarded by reloadLock.
     private Set<Path> watchedDirs = Set.of();
@@ -109,9 +111,12 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
     public void close() {
         LIVE.remove(this);
         // Under the read lock, so a read in progress cannot add the directories back afterwards.
-        synchronized (reloadLock) {
+        reloadLock.lock();
+        try {
             super.close();
             watcher.remove(schedule);
+        } finally {
+            reloadLock.unlock();
         }
     }
 
@@ -121,8 +126,11 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
     }
 
     private FileSecretException lastRejection() {
-        synchronized (reloadLock) {
+        reloadLock.lock();
+        try {
             return lastRejection;
+        } finally {
+            reloadLock.unlock();
         }
     }
 
@@ -132,55 +140,78 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
         REJECTED
     }
 
-    /** One read through the snapshot + validate + change-gate path; every trigger ends up here. */
+    /**
+     * One read through the snapshot + validate + change-gate path; every trigger ends up here. Whatever goes
+     * wrong in it (a validator's {@code AssertionError}, an allocation that fails) fails this read only: the
+     * last good value stays, the error is reported, and the next trigger reads again.
+     */
     Outcome reload() {
-        synchronized (reloadLock) {
+        reloadLock.lock();
+        try {
             if (isClosed()) {
                 return Outcome.OK;
             }
-            watchMore();
-            SnapshotReader.Result r;
-            try {
-                r = reader.read();
-            } catch (SnapshotReader.Rejected e) {
-                return reject(e.error, e.fingerprint);
-            }
-            volume = r.volume();
-            if (r.unstable() != null) {
-                log.debug("{}: {}; reading again", name(), r.unstable());
-                return Outcome.UNSTABLE;
-            }
-            FileSecret next = r.secret();
-            FileSecret cur = currentOrNull();
-            if (cur != null && cur.sha256().equals(next.sha256())) {
-                if (reportedError != null) {
-                    log.info("{} is valid again (sha256 {}), unchanged", name(), prefix(next));
-                }
-                reportedError = null;
-                recordSuccess();
-                return Outcome.OK;
-            }
-            if (validator != null) {
-                try {
-                    validator.accept(next);
-                } catch (RuntimeException e) {
-                    return reject(
-                            new FileSecretException(
-                                    path, path + " was rejected by the validator: " + e.getMessage(), e),
-                            next.sha256());
-                }
+            return read();
+        } catch (RuntimeException | Error e) {
+            return reject(
+                    new FileSecretException(
+                            path,
+                            "reading " + path + " failed unexpectedly: "
+                                    + e.getClass().getName(),
+                            e),
+                    "unexpected:" + e.getClass().getName());
+        } finally {
+            reloadLock.unlock();
+        }
+    }
+
+    private Outcome read() {
+        watchMore();
+        SnapshotReader.Result r;
+        try {
+            r = reader.read();
+        } catch (SnapshotReader.Rejected e) {
+            return reject(e.error, e.fingerprint);
+        }
+        volume = r.volume();
+        if (r.unstable() != null) {
+            log.debug("{}: {}; reading again", name(), r.unstable());
+            return Outcome.UNSTABLE;
+        }
+        FileSecret next = r.secret();
+        FileSecret cur = currentOrNull();
+        if (cur != null && cur.sha256().equals(next.sha256())) {
+            if (reportedError != null) {
+                log.info("{} is valid again (sha256 {}), unchanged", name(), prefix(next));
             }
             reportedError = null;
-            log.info(
-                    "{} loaded ({}, keys {}{}, sha256 {})",
-                    name(),
-                    Formats.name(next.format()),
-                    next.values().keySet(),
-                    next.version().map(v -> ", version " + v).orElse(""),
-                    prefix(next));
-            lastHandOff = publish(next);
+            recordSuccess();
             return Outcome.OK;
         }
+        if (validator != null) {
+            try {
+                validator.accept(next);
+            } catch (RuntimeException | Error e) {
+                // An assert in a validator throws AssertionError: a rejection like any other.
+                return reject(
+                        new FileSecretException(
+                                path,
+                                path + " was rejected by the validator: "
+                                        + (e instanceof Error ? e.getClass().getName() + ": " : "") + e.getMessage(),
+                                e),
+                        next.sha256());
+            }
+        }
+        reportedError = null;
+        log.info(
+                "{} loaded ({}, keys {}{}, sha256 {})",
+                name(),
+                Formats.name(next.format()),
+                next.values().keySet(),
+                next.version().map(v -> ", version " + v).orElse(""),
+                prefix(next));
+        lastHandOff = publish(next);
+        return Outcome.OK;
     }
 
     /*
@@ -212,7 +243,7 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
             if (onError != null) {
                 try {
                     onError.accept(e);
-                } catch (RuntimeException ex) {
+                } catch (RuntimeException | Error ex) {
                     log.warn("error listener of {} failed", name(), ex);
                 }
             }
@@ -238,6 +269,11 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
                 dirtySince = now;
             }
             lastEvent = now;
+            if (!volume && (SnapshotReader.isVolume(path) || SnapshotReader.isVolume(path.getParent()))) {
+                // A directory that was empty or plain at start became a volume (a CSI provider's first atomic
+                // write): its update is a pinned snapshot, read at once, not debounced like a sidecar's file.
+                volume = true;
+            }
         }
 
         @Override
@@ -274,8 +310,11 @@ public final class FileSecretSource extends AbstractSecretSource<FileSecret> {
     }
 
     private void start(boolean startEmpty) {
-        synchronized (reloadLock) {
+        reloadLock.lock();
+        try {
             watchMore();
+        } finally {
+            reloadLock.unlock();
         }
         long deadline = FileWatcher.now() + maxDelayNanos;
         Outcome o;

@@ -143,7 +143,8 @@ final class FileWatcher {
                     register(d, now(), false);
                 }
             }
-            if (thread == null) {
+            if (thread == null || !thread.isAlive()) {
+                // Also after a death nothing here should allow: a watcher thread that is gone stops every source.
                 thread = threads.newThread(this::run);
                 thread.start();
             }
@@ -206,40 +207,56 @@ final class FileWatcher {
     private void run() {
         try {
             while (true) {
-                long next = NEVER;
-                synchronized (lock) {
-                    if (closed) {
+                try {
+                    if (!step()) {
                         return;
                     }
-                    for (Watched w : watched) {
-                        next = Math.min(next, w.due());
-                    }
-                    for (Dir d : dirs.values()) {
-                        next = Math.min(next, d.retryAt);
-                    }
+                } catch (ClosedWatchServiceException | InterruptedException e) {
+                    throw e;
+                } catch (RuntimeException | Error e) {
+                    // This thread serves every file source in the JVM: one failure must not end it.
+                    log.error("file watcher: unexpected failure; carrying on", e);
+                    // Should it recur at once, a pause keeps it from filling the log in a tight loop.
+                    Thread.sleep(100);
                 }
-                long wait = next == NEVER ? NEVER : Math.max(0, next - now());
-                if (watchService != null) {
-                    WatchKey k = wait == 0
-                            ? watchService.poll()
-                            : watchService.poll(Math.min(wait, MAX_WAIT), TimeUnit.NANOSECONDS);
-                    while (k != null) {
-                        handle(k);
-                        k = watchService.poll();
-                    }
-                } else if (wait > 0) {
-                    synchronized (lock) {
-                        if (!wakeup && !closed) {
-                            lock.wait(wait == NEVER ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
-                        }
-                        wakeup = false;
-                    }
-                }
-                runDue();
             }
         } catch (ClosedWatchServiceException | InterruptedException e) {
             log.debug("file watcher stopped");
         }
+    }
+
+    /** One wait for events or the next due time, then the reads that fell due; false once closed. */
+    private boolean step() throws InterruptedException {
+        long next = NEVER;
+        synchronized (lock) {
+            if (closed) {
+                return false;
+            }
+            for (Watched w : watched) {
+                next = Math.min(next, w.due());
+            }
+            for (Dir d : dirs.values()) {
+                next = Math.min(next, d.retryAt);
+            }
+        }
+        long wait = next == NEVER ? NEVER : Math.max(0, next - now());
+        if (watchService != null) {
+            WatchKey k =
+                    wait == 0 ? watchService.poll() : watchService.poll(Math.min(wait, MAX_WAIT), TimeUnit.NANOSECONDS);
+            while (k != null) {
+                handle(k);
+                k = watchService.poll();
+            }
+        } else if (wait > 0) {
+            synchronized (lock) {
+                if (!wakeup && !closed) {
+                    lock.wait(wait == NEVER ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+                }
+                wakeup = false;
+            }
+        }
+        runDue();
+        return true;
     }
 
     private void handle(WatchKey k) {
@@ -292,7 +309,8 @@ final class FileWatcher {
         for (Watched w : due) {
             try {
                 w.runIfDue(now());
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // A source reports its own failures; this is the last line, so the other sources still run.
                 log.error("reading a secret file failed unexpectedly", e);
             }
         }

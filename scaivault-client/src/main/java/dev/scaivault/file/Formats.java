@@ -10,11 +10,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.scaivault.internal.BoundedFiles;
 import java.io.IOException;
 import java.io.StringReader;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -103,6 +102,8 @@ final class Formats {
         if (content.length == 0) {
             throw new FileSecretException(configured, where + ": is empty");
         }
+        // Every format is UTF-8: JSON parsers would also take UTF-16 or let a bad sequence through in a string.
+        String text = utf8(configured, where, content);
         Map<String, String> values;
         Long version = null;
         switch (format) {
@@ -122,8 +123,8 @@ final class Formats {
                 }
                 values = fromObject(configured, where, data, "data.");
             }
-            case DOTENV -> values = dotenv(configured, where, utf8(configured, where, content));
-            case PROPERTIES -> values = properties(configured, where, utf8(configured, where, content));
+            case DOTENV -> values = dotenv(configured, where, text);
+            case PROPERTIES -> values = properties(configured, where, text);
             default -> throw new IllegalArgumentException("format " + format);
         }
         if (values.isEmpty()) {
@@ -142,7 +143,7 @@ final class Formats {
         }
         checkKeys(configured, "directory " + configured, files.size());
         Map<String, String> values = new LinkedHashMap<>();
-        files.forEach((k, v) -> values.put(k, new String(v, StandardCharsets.UTF_8)));
+        files.forEach((k, v) -> values.put(k, utf8(configured, "directory " + configured + ": file " + k, v)));
         return FileSecret.of(configured, FileFormat.DIRECTORY, values, null, files);
     }
 
@@ -212,12 +213,7 @@ final class Formats {
 
     private static String utf8(Path configured, String where, byte[] content) {
         try {
-            return StandardCharsets.UTF_8
-                    .newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(content))
-                    .toString();
+            return BoundedFiles.utf8(content);
         } catch (CharacterCodingException e) {
             throw new FileSecretException(configured, where + ": is not valid UTF-8");
         }

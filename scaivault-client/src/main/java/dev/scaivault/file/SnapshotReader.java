@@ -1,7 +1,7 @@
 package dev.scaivault.file;
 
+import dev.scaivault.internal.BoundedFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -152,6 +152,14 @@ final class SnapshotReader {
             if (t1 == null) {
                 throw rejected("volume " + root + " has no " + DATA + " (emptied by a failed sync?)", "no-data");
             }
+            if (!insideVolume(t1)) {
+                // kubelet and the CSI driver link ..data to a sibling; anything else would publish whatever it
+                // points at (a whole system directory, say) as the secret.
+                throw rejected(
+                        "volume " + root + ": " + DATA + " points to " + t1
+                                + ", outside the volume; only a directory inside it is read",
+                        "outside:" + t1);
+            }
             Path data = root.resolve(t1);
             byte[] content = null;
             SortedMap<String, byte[]> files = null;
@@ -160,10 +168,14 @@ final class SnapshotReader {
                 if (name == null) {
                     files = readAll(data, false);
                 } else {
-                    content = readCapped(data.resolve(name), maxSize);
+                    content = readCapped(data.resolve(name), maxSize, false);
                 }
             } catch (NoSuchFileException | NotDirectoryException e) {
                 missing = true;
+            } catch (BoundedFiles.NotRegularFileException e) {
+                throw rejected(
+                        "volume " + root + ": key " + name + " is " + e.kind() + ", not a regular file",
+                        "not-regular:" + t1);
             } catch (IOException e) {
                 throw rejected(
                         "volume " + root + ": cannot read " + data.getFileName() + " ("
@@ -185,6 +197,14 @@ final class SnapshotReader {
         return Result.unstable("volume " + root + " changed during " + MAX_SWAP_RETRIES + " reads", true);
     }
 
+    /** A {@code ..data} target kubelet could have written: one relative name, a directory beside the link. */
+    private static boolean insideVolume(Path target) {
+        return !target.isAbsolute()
+                && target.getNameCount() == 1
+                && !target.toString().equals("..")
+                && !target.toString().equals(".");
+    }
+
     private FileSecret parse(Path file, byte[] content) throws Rejected {
         try {
             return Formats.parseFile(path, file, format, content);
@@ -204,19 +224,18 @@ final class SnapshotReader {
     private Result readPlainFile() throws Rejected {
         try {
             BasicFileAttributes a1 = Files.readAttributes(path, BasicFileAttributes.class);
-            if (!a1.isRegularFile()) {
-                throw rejected("file " + path + " is not a regular file", "not-regular");
-            }
-            byte[] b1 = readCapped(path, maxSize);
+            byte[] b1 = readCapped(path, maxSize, true);
             sleep();
             BasicFileAttributes a2 = Files.readAttributes(path, BasicFileAttributes.class);
-            byte[] b2 = readCapped(path, maxSize);
+            byte[] b2 = readCapped(path, maxSize, true);
             if (!Arrays.equals(b1, b2) || !same(a1, a2)) {
                 return Result.unstable("file " + path + " changed while being read", false);
             }
             return Result.ok(parse(path, b1), false);
         } catch (NoSuchFileException e) {
             throw rejected((wasDirectory ? "directory " : "file ") + path + " does not exist", "missing");
+        } catch (BoundedFiles.NotRegularFileException e) {
+            throw rejected("file " + path + " is " + e.kind() + ", not a regular file", "not-regular");
         } catch (IOException e) {
             throw rejected("file " + path + ": cannot be read (" + e.getClass().getSimpleName() + ")", "io");
         }
@@ -254,21 +273,21 @@ final class SnapshotReader {
         return out;
     }
 
-    /** Every regular file (symlinks followed) whose name does not start with a dot, within the size cap. */
+    /**
+     * Every file whose name does not start with a dot, within the size cap. Each must be a regular file: a
+     * key that cannot be read fails the whole snapshot rather than being left out of it. In a volume's data
+     * directory ({@code plain} false) kubelet writes regular files, so a link there is refused; in a plain
+     * directory a link is followed only to a file inside the same directory.
+     */
     private SortedMap<String, byte[]> readAll(Path dir, boolean plain) throws IOException, Rejected {
         SortedMap<String, byte[]> files = new TreeMap<>();
         long total = 0;
+        Path realDir = plain ? dir.toRealPath() : null;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
                 if (n.startsWith(".")) {
                     continue;
-                }
-                if (!Files.isRegularFile(p)) {
-                    if (plain || Files.exists(p)) {
-                        continue;
-                    }
-                    throw new NoSuchFileException(p.toString());
                 }
                 if (files.size() >= Formats.MAX_KEYS) {
                     // Empty files cost nothing against maxSize: the key cap bounds a directory of them.
@@ -277,7 +296,23 @@ final class SnapshotReader {
                                     + " files, more than the limit of keys per secret",
                             "too-many:" + files.size());
                 }
-                byte[] b = readCapped(p, maxSize - total);
+                if (plain
+                        && Files.isSymbolicLink(p)
+                        && !p.toRealPath().getParent().equals(realDir)) {
+                    throw rejected(
+                            "directory " + path + ": " + n + " is a symbolic link that leaves the directory;"
+                                    + " only files inside it are read",
+                            "escapes:" + n);
+                }
+                byte[] b;
+                try {
+                    b = readCapped(p, maxSize - total, plain);
+                } catch (BoundedFiles.NotRegularFileException e) {
+                    throw rejected(
+                            "directory " + path + ": " + n + " is " + e.kind()
+                                    + ", not a regular file; every entry of a directory secret is a key",
+                            "not-regular:" + n);
+                }
                 total += b.length;
                 files.put(n, b);
             }
@@ -285,18 +320,11 @@ final class SnapshotReader {
         return files;
     }
 
-    private byte[] readCapped(Path file, long limit) throws IOException, Rejected {
-        try (InputStream in = Files.newInputStream(file)) {
-            // Checked before and after: the file may grow while it is read.
-            long size = Files.size(file);
-            if (size > limit) {
-                throw tooBig(size);
-            }
-            byte[] b = in.readNBytes((int) Math.min(limit + 1, Integer.MAX_VALUE - 8));
-            if (b.length > limit) {
-                throw tooBig(b.length);
-            }
-            return b;
+    private byte[] readCapped(Path file, long limit, boolean followLinks) throws IOException, Rejected {
+        try {
+            return BoundedFiles.read(file, limit, followLinks);
+        } catch (BoundedFiles.TooLargeException e) {
+            throw tooBig(e.size());
         }
     }
 

@@ -23,16 +23,16 @@ public final class Threads {
         };
     }
 
-    /** Wraps a background task so that an exception is logged instead of silently killing a timer. */
+    /**
+     * Wraps a background task so that whatever it throws is logged instead of silently killing a timer or a
+     * thread shared by every source in the JVM.
+     */
     public static Runnable guarded(Runnable task) {
         return () -> {
             try {
                 task.run();
             } catch (RuntimeException | Error e) {
                 log.error("background task {} failed", task.getClass().getName(), e);
-                if (e instanceof Error err && !(err instanceof LinkageError)) {
-                    throw err;
-                }
             }
         };
     }

@@ -108,8 +108,8 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
     private LeasedCredentialSource(Builder b) {
         super("lease:" + b.engine + "/" + b.role, b.scheduler.clock());
         // The schedule below is the retry policy; the client's own retries would multiply every attempt.
-        this.api = b.api.singleAttempt();
-        this.startApi = b.api;
+        this.api = new Contained(b.api.singleAttempt());
+        this.startApi = new Contained(b.api);
         this.engine = b.engine;
         this.role = b.role;
         this.ttl = b.ttl;
@@ -466,37 +466,55 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
 
     private void revokeRetired(Held p, String why) {
         boolean gone;
+        CompletableFuture<Void> revoking = new CompletableFuture<>();
         synchronized (lock) {
-            if (stopped || p.revoked) {
+            if (stopped || p.revoked || p.revoking != null) {
                 return;
             }
             gone = p.gone;
+            // close() waits for this one instead of sending a second revocation of the same lease.
+            p.revoking = revoking;
         }
-        if (!gone) {
-            try {
-                api.revoke(p.id);
-            } catch (RuntimeException e) {
-                onRevokeFailed(p, why, e);
-                return;
+        try {
+            if (!gone) {
+                try {
+                    api.revoke(p.id);
+                } catch (RuntimeException e) {
+                    synchronized (lock) {
+                        p.revoking = null;
+                    }
+                    onRevokeFailed(p, why, e);
+                    return;
+                }
             }
-        }
-        synchronized (lock) {
-            p.revoked = true;
-            retiring.remove(p);
-            if (p.revokeTask != null) {
-                p.revokeTask.cancel();
+            synchronized (lock) {
+                p.revoked = true;
+                retiring.remove(p);
+                if (p.revokeTask != null) {
+                    p.revokeTask.cancel();
+                }
             }
+            if (!gone) {
+                fire(() -> events.revoked(p.lease));
+            }
+            log.info("{}: lease {} {} ({})", name(), p.id, gone ? "was already gone" : "revoked", why);
+        } finally {
+            revoking.complete(null);
         }
-        if (!gone) {
-            fire(() -> events.revoked(p.lease));
-        }
-        log.info("{}: lease {} {} ({})", name(), p.id, gone ? "was already gone" : "revoked", why);
     }
 
     private void onRevokeFailed(Held p, String why, RuntimeException e) {
         Instant now = clock().instant();
         synchronized (lock) {
             if (stopped) {
+                // close() waited for this attempt rather than sending its own: say how it ended.
+                log.warn(
+                        "{}: could not revoke lease {} ({}): {}; it expires at {}",
+                        name(),
+                        p.id,
+                        why,
+                        describe(e),
+                        p.lease.expiresAt());
                 return;
             }
             if (!now.isBefore(p.lease.expiresAt())) {
@@ -697,37 +715,58 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
     }
 
     private void revokeAll(List<Held> held) {
-        if (held.isEmpty()) {
+        List<Held> mine = new ArrayList<>();
+        List<CompletableFuture<Void>> all = new ArrayList<>();
+        synchronized (lock) {
+            for (Held p : held) {
+                if (p.revoking == null) {
+                    p.revoking = new CompletableFuture<>();
+                    mine.add(p);
+                }
+                // One already in flight (a hand-off that just completed) is waited for, never sent twice.
+                all.add(p.revoking);
+            }
+        }
+        if (all.isEmpty()) {
             return;
         }
-        Thread t = CLOSE_THREADS.newThread(() -> {
-            for (Held p : held) {
-                revokeQuietly(p.lease, "source closed");
-                synchronized (lock) {
-                    p.revoked = true;
-                }
-            }
-        });
-        t.start();
+        if (!mine.isEmpty()) {
+            CLOSE_THREADS
+                    .newThread(() -> {
+                        for (Held p : mine) {
+                            try {
+                                revokeQuietly(p.lease, "source closed");
+                                synchronized (lock) {
+                                    p.revoked = true;
+                                }
+                            } finally {
+                                p.revoking.complete(null);
+                            }
+                        }
+                    })
+                    .start();
+        }
         try {
-            t.join(Math.max(1, closeTimeout.toMillis()));
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                    .get(Math.max(1, closeTimeout.toMillis()), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (t.isAlive()) {
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             List<String> pending = new ArrayList<>();
             synchronized (lock) {
                 for (Held p : held) {
-                    if (!p.revoked) {
+                    if (!p.revoking.isDone()) {
                         pending.add(p.id + " (expires " + p.lease.expiresAt() + ")");
                     }
                 }
             }
-            log.warn(
-                    "{}: close gave up after {} waiting to revoke {}; they expire on their own",
-                    name(),
-                    closeTimeout,
-                    pending);
+            if (!pending.isEmpty()) {
+                log.warn(
+                        "{}: close gave up after {} waiting to revoke {}; they expire on their own",
+                        name(),
+                        closeTimeout,
+                        pending);
+            }
         }
     }
 
@@ -836,7 +875,7 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
     private void fire(Runnable event) {
         try {
             event.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.warn(
                     "{}: lease event listener {} failed",
                     name(),
@@ -880,6 +919,60 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
+    /**
+     * The API with any {@link Error} of a call (an allocation failing on an absurd answer, say) turned into
+     * a failure like any other: every caller here handles {@link RuntimeException} by scheduling the next
+     * attempt, and an error passing through instead would end the schedule for good.
+     */
+    private static final class Contained implements DynamicSecrets {
+        private final DynamicSecrets api;
+
+        Contained(DynamicSecrets api) {
+            this.api = api;
+        }
+
+        @Override
+        public Lease generate(String engine, String role, Duration ttl) {
+            try {
+                return api.generate(engine, role, ttl);
+            } catch (Error e) {
+                throw unexpected(e);
+            }
+        }
+
+        @Override
+        public Lease renew(String leaseId, Duration increment) {
+            try {
+                return api.renew(leaseId, increment);
+            } catch (Error e) {
+                throw unexpected(e);
+            }
+        }
+
+        @Override
+        public void revoke(String leaseId) {
+            try {
+                api.revoke(leaseId);
+            } catch (Error e) {
+                throw unexpected(e);
+            }
+        }
+
+        @Override
+        public Lease lookup(String leaseId) {
+            try {
+                return api.lookup(leaseId);
+            } catch (Error e) {
+                throw unexpected(e);
+            }
+        }
+
+        private static ScaiVaultException unexpected(Error e) {
+            return new ScaiVaultException(
+                    "the call failed unexpectedly: " + e.getClass().getName(), e);
+        }
+    }
+
     /** One lease this source holds. Mutable fields are guarded by the source's lock. */
     private static final class Held {
         final String id;
@@ -894,6 +987,8 @@ public final class LeasedCredentialSource extends AbstractSecretSource<Credentia
         volatile boolean handedOff;
         Scheduler.Cancellable revokeTask;
         int revokeFailures;
+        /** The revocation in flight, if any; guarded by the source's lock. */
+        CompletableFuture<Void> revoking;
 
         Held(String id, Duration original, Credentials credentials, Lease lease) {
             this.id = id;

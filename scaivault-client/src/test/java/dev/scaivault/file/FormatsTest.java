@@ -140,14 +140,35 @@ class FormatsTest {
     void directoryKeepsExactBytesAndHashesThem() {
         TreeMap<String, byte[]> files = new TreeMap<>();
         files.put("password", "p\n".getBytes(StandardCharsets.UTF_8));
-        files.put("blob", new byte[] {(byte) 0xff, 0});
+        files.put("note", "caf\u00e9".getBytes(StandardCharsets.UTF_8));
         FileSecret a = Formats.parseDirectory(P, files);
-        assertThat(a.values()).containsEntry("password", "p\n");
-        files.put("blob", new byte[] {(byte) 0xfe, 0});
+        assertThat(a.values()).containsEntry("password", "p\n").containsEntry("note", "caf\u00e9");
+        files.put("note", "cafe\u0301".getBytes(StandardCharsets.UTF_8));
         FileSecret b = Formats.parseDirectory(P, files);
-        assertThat(a.values().get("blob")).isEqualTo(b.values().get("blob"));
         assertThat(a.sha256()).isNotEqualTo(b.sha256());
         assertThatThrownBy(() -> Formats.parseDirectory(P, new TreeMap<>())).hasMessageContaining("has no files");
+    }
+
+    @Test
+    void aDirectoryFileThatIsNotUtf8IsRefusedNamingTheFileNotDecodedIntoReplacementCharacters() {
+        // Was accepted: 0xff 0x00 and 0xfe 0x00 both decoded to the same string, two secrets passed for one.
+        TreeMap<String, byte[]> files = new TreeMap<>();
+        files.put("password", "p".getBytes(StandardCharsets.UTF_8));
+        files.put("blob", new byte[] {(byte) 0xff, 0});
+        assertThatThrownBy(() -> Formats.parseDirectory(P, files))
+                .isInstanceOf(FileSecretException.class)
+                .hasMessage("directory " + P + ": file blob: is not valid UTF-8");
+    }
+
+    @Test
+    void jsonThatIsNotUtf8IsRefusedLikeDotenv() {
+        byte[] utf16 = "{\"password\":\"x\"}".getBytes(StandardCharsets.UTF_16);
+        byte[] latin1 = "{\"password\":\"\u00e9\"}".getBytes(StandardCharsets.ISO_8859_1);
+        for (byte[] content : new byte[][] {utf16, latin1}) {
+            assertThatThrownBy(() -> Formats.parseFile(P, P, FileFormat.JSON, content))
+                    .isInstanceOf(FileSecretException.class)
+                    .hasMessageEndingWith(": is not valid UTF-8");
+        }
     }
 
     @Test

@@ -57,7 +57,10 @@ final class FakeDynamicSecrets implements DynamicSecrets {
     private boolean down;
     private RuntimeException generateError;
     private RuntimeException renewError;
+    private Error nextRenewError;
     private CountDownLatch revokeGate;
+    private final java.util.concurrent.atomic.AtomicInteger revokesStarted =
+            new java.util.concurrent.atomic.AtomicInteger();
     private int n;
 
     FakeDynamicSecrets(Clock clock) {
@@ -92,6 +95,16 @@ final class FakeDynamicSecrets implements DynamicSecrets {
 
     synchronized void failRenew(RuntimeException e) {
         this.renewError = e;
+    }
+
+    /** The next renewal throws {@code e} (an {@link OutOfMemoryError}, say), the ones after work again. */
+    synchronized void failNextRenewWith(Error e) {
+        this.nextRenewError = e;
+    }
+
+    /** Revocations that have started, including those still blocked by {@link #blockRevokes()}. */
+    int revokesStarted() {
+        return revokesStarted.get();
     }
 
     /** Makes revoke block until the returned latch is counted down. */
@@ -137,6 +150,11 @@ final class FakeDynamicSecrets implements DynamicSecrets {
         if (renewError != null) {
             throw renewError;
         }
+        if (nextRenewError != null) {
+            Error e = nextRenewError;
+            nextRenewError = null;
+            throw e;
+        }
         Entry e = live(leaseId, now);
         if (!renewable) {
             throw new ScaiVaultApiException(
@@ -149,6 +167,7 @@ final class FakeDynamicSecrets implements DynamicSecrets {
 
     @Override
     public void revoke(String leaseId) {
+        revokesStarted.incrementAndGet();
         CountDownLatch gate;
         synchronized (this) {
             gate = revokeGate;

@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -95,8 +97,13 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private volatile Instant appliedChangeAt;
     private final AtomicBoolean firstUsePending = new AtomicBoolean();
     private final AtomicReference<Object> newestChange = new AtomicReference<>();
-    private final Object changeSignal = new Object();
-    private final Object refreshLock = new Object();
+    /*
+     * Locks and conditions, not monitors: a thread bridging a refused login waits here, and it is an
+     * application thread (getConnection), maybe a virtual one, which Object.wait would pin to its carrier.
+     */
+    private final ReentrantLock changeLock = new ReentrantLock();
+    private final Condition changed = changeLock.newCondition();
+    private final ReentrantLock refreshLock = new ReentrantLock();
     private CompletableFuture<Credentials> refreshInFlight; // guarded by refreshLock
     private long lastRefreshNanos; // guarded by refreshLock
 
@@ -247,8 +254,11 @@ public final class HikariCredentialBinding implements AutoCloseable {
         HandOff handOff = previous != null && !previous.sameSecretAs(next) ? change.deferHandOff() : null;
         Object token = new Object();
         newestChange.set(token);
-        synchronized (changeSignal) {
-            changeSignal.notifyAll();
+        changeLock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            changeLock.unlock();
         }
         try {
             executor.execute(() -> accept(previous, next, handOff, change.at(), token));
@@ -582,19 +592,23 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private void awaitRefresh(long nanos) {
         CompletableFuture<Credentials> f;
         boolean fresh = false;
-        synchronized (refreshLock) {
+        refreshLock.lock();
+        try {
             long now = System.nanoTime();
             boolean idle = refreshInFlight == null || refreshInFlight.isDone();
             if (idle && (refreshInFlight == null || now - lastRefreshNanos >= MIN_REFRESH_INTERVAL_NANOS)) {
                 lastRefreshNanos = now;
                 fresh = true;
                 try {
+                    // A file source re-reads on this thread: a lock, not a monitor, lets it block unpinned.
                     refreshInFlight = source.refreshNow();
                 } catch (RuntimeException e) {
                     refreshInFlight = CompletableFuture.failedFuture(e);
                 }
             }
             f = refreshInFlight;
+        } finally {
+            refreshLock.unlock();
         }
         if (!fresh && f.isDone()) {
             // Asked a moment ago already: the source's next change wakes us sooner than a new request.
@@ -617,12 +631,13 @@ public final class HikariCredentialBinding implements AutoCloseable {
     }
 
     private void awaitChange(long nanos) {
-        synchronized (changeSignal) {
-            try {
-                TimeUnit.NANOSECONDS.timedWait(changeSignal, nanos);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        changeLock.lock();
+        try {
+            changed.awaitNanos(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            changeLock.unlock();
         }
     }
 
@@ -631,7 +646,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
     private void tell(Consumer<RotationListener> call) {
         try {
             call.accept(listener);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             log.warn(
                     "pool {}: rotation listener {} failed",
                     poolName,
