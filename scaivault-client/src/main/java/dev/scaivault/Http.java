@@ -289,7 +289,8 @@ final class Http {
                 List<String> sent = sentSecrets(call, token);
                 failure = new ScaiVaultIoException(
                         call.what() + ": "
-                                + redactor.scrub(describe(e, http.isCanceled(), client, budget), sent)
+                                + redactor.scrub(
+                                        describe(e, http.isCanceled(), client, budget), sent, Redactor.MAX_DESCRIPTION)
                                 + " (" + call.method() + " "
                                 + url.host() + ":" + url.port() + call.path() + ")",
                         reached,

@@ -26,6 +26,11 @@ final class Redactor {
     static final String REDACTED = "<redacted>";
     /** Server text kept in a message at most; an error's gist fits, an echoed request body does not. */
     static final int MAX_TEXT = 200;
+    /**
+     * Our own descriptions of a failure are longer (a TLS error names the certificate's subject and its
+     * alternative names, which the server chose): scrubbed the same way, cut later.
+     */
+    static final int MAX_DESCRIPTION = 600;
     /** Shorter values would redact common words; LeakCheck's threshold in the tests is longer still. */
     static final int MIN_SECRET = 4;
 
@@ -87,6 +92,11 @@ final class Redactor {
      * like a credential, on one line and at most {@value #MAX_TEXT} characters; {@code null} stays null.
      */
     String scrub(String text, Collection<String> alsoSecret) {
+        return scrub(text, alsoSecret, MAX_TEXT);
+    }
+
+    /** As {@link #scrub(String, Collection)}, cut at {@code maxText}: for our own descriptions, which run longer. */
+    String scrub(String text, Collection<String> alsoSecret, int maxText) {
         if (text == null) {
             return null;
         }
@@ -105,7 +115,7 @@ final class Redactor {
             out = replace(out, URLEncoder.encode(s, StandardCharsets.UTF_8));
             out = replace(out, jsonEscaped(s));
         }
-        return cut(scrubShapes(out));
+        return cut(scrubShapes(out), maxText);
     }
 
     /**
@@ -118,8 +128,8 @@ final class Redactor {
         if (message == null) {
             return e;
         }
-        String scrubbed = scrub(message, alsoSecret);
-        if (scrubbed.equals(cut(message))) {
+        String scrubbed = scrub(message, alsoSecret, MAX_DESCRIPTION);
+        if (scrubbed.equals(cut(message, MAX_DESCRIPTION))) {
             return e;
         }
         IOException standIn = new IOException(e.getClass().getName() + ": " + scrubbed);
@@ -147,10 +157,10 @@ final class Redactor {
         return b.toString();
     }
 
-    private static String cut(String s) {
+    private static String cut(String s, int maxText) {
         // One line: a server's newlines would forge log lines of their own.
         String line = s.replaceAll("[\\p{Cntrl}\\u2028\\u2029]+", " ").strip();
-        return line.length() <= MAX_TEXT ? line : line.substring(0, MAX_TEXT) + "...";
+        return line.length() <= maxText ? line : line.substring(0, maxText) + "...";
     }
 
     private static String replace(String text, String secret) {
