@@ -1,13 +1,12 @@
 package dev.scaivault;
 
 import dev.scaivault.Protocol.IssuedToken;
-import dev.scaivault.internal.BoundedFiles;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.time.InstantSource;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
@@ -53,7 +52,7 @@ public abstract sealed class Auth {
         return kubernetes(DEFAULT_KUBERNETES_TOKEN);
     }
 
-    abstract TokenCache.Source source(Http http, Clock clock);
+    abstract TokenCache.Source source(Http http, InstantSource clock);
 
     /** A token the server issued: remembered, so an echo of it in a later error message is scrubbed. */
     private static IssuedToken issued(Http http, IssuedToken t) {
@@ -69,7 +68,7 @@ public abstract sealed class Auth {
         }
 
         @Override
-        TokenCache.Source source(Http http, Clock clock) {
+        TokenCache.Source source(Http http, InstantSource clock) {
             http.redactor().remember(token);
             return new TokenCache.Source() {
                 @Override
@@ -142,7 +141,7 @@ public abstract sealed class Auth {
         }
 
         @Override
-        TokenCache.Source source(Http http, Clock clock) {
+        TokenCache.Source source(Http http, InstantSource clock) {
             String what = "client credentials grant for " + clientId + " at " + tokenUrl.host();
             http.redactor().remember(clientSecret);
             return new TokenCache.Source() {
@@ -224,7 +223,7 @@ public abstract sealed class Auth {
         }
 
         @Override
-        TokenCache.Source source(Http http, Clock clock) {
+        TokenCache.Source source(Http http, InstantSource clock) {
             String what = "workload identity exchange with token file " + tokenFile;
             return new TokenCache.Source() {
                 @Override

@@ -38,10 +38,10 @@ public final class Events {
     }
 
     /**
-     * For a poll loop: {@code onCall} receives a way to stop the poll in flight, and the call is made once,
-     * since the loop's own back-off is the retry (retrying here too would multiply it).
+     * For a poll loop with a back-off of its own: the call is made once (retrying here too would multiply
+     * the loop's retries), and {@code onCall} receives a way to stop the poll in flight (on close, say).
      */
-    EventBatch pollOnce(
+    public EventBatch pollOnce(
             String subscriptionId, String sinceEventId, Duration timeout, int maxEvents, Consumer<Runnable> onCall) {
         return poll(subscriptionId, sinceEventId, timeout, maxEvents, onCall, true);
     }

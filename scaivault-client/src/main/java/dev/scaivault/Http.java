@@ -6,13 +6,12 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.security.cert.CertificateException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -31,10 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One ScaiVault call with the retry policy of the protocol: which answers are retried, how long to wait,
- * and when to give up. The policy is spelled out here rather than delegated, because its inputs are
- * ScaiVault's own (error codes, {@code Retry-After}, whether a write may have reached the server) and its
- * clock and sleep must be injectable so tests can simulate minutes of back-off.
+ * One ScaiVault call with the retry policy of the protocol: which answers are retried (decided here, from
+ * ScaiVault's own error codes and whether a write may have reached the server), how long to wait (the
+ * library's one {@link Backoff}, {@code Retry-After} included), and when to give up (the call budget). The
+ * waits are the client's {@link Time}'s, so tests simulate minutes of back-off on virtual time.
  */
 final class Http {
     private static final Logger log = LoggerFactory.getLogger(Http.class);
@@ -42,12 +41,7 @@ final class Http {
     static final long MAX_RESPONSE_BYTES = 4L << 20;
 
     /** The policy's knobs. */
-    record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, Duration callBudget) {}
-
-    @FunctionalInterface
-    interface Sleeper {
-        void sleep(Duration d) throws InterruptedException;
-    }
+    record RetryPolicy(int maxAttempts, Backoff backoff, Duration callBudget) {}
 
     /** Where bearer tokens come from; {@code null} for unauthenticated calls. */
     interface Tokens {
@@ -124,8 +118,8 @@ final class Http {
     private final String userAgent;
     private final String tenant;
     private final RetryPolicy policy;
-    private final Clock clock;
-    private final Sleeper sleeper;
+    private final InstantSource clock;
+    private final Time time;
     // Per HTTP exchange (each retry counts), for metrics; indexed by Outcome.ordinal().
     private final java.util.concurrent.atomic.AtomicLongArray outcomes =
             new java.util.concurrent.atomic.AtomicLongArray(Outcome.values().length);
@@ -162,21 +156,14 @@ final class Http {
     private volatile Tokens tokens;
     private final Redactor redactor = new Redactor();
 
-    Http(
-            OkHttpClient ok,
-            HttpUrl base,
-            String userAgent,
-            String tenant,
-            RetryPolicy policy,
-            Clock clock,
-            Sleeper sleeper) {
+    Http(OkHttpClient ok, HttpUrl base, String userAgent, String tenant, RetryPolicy policy, Time time) {
         this.ok = ok;
         this.base = base;
         this.userAgent = userAgent;
         this.tenant = tenant;
         this.policy = policy;
-        this.clock = clock;
-        this.sleeper = sleeper;
+        this.clock = time.clock();
+        this.time = time;
     }
 
     void tokens(Tokens tokens) {
@@ -296,7 +283,9 @@ final class Http {
                         reached,
                         redactor.scrubbedCause(e, sent));
                 // A certificate we do not trust, or a peer that does not speak TLS, will not change on a retry.
-                delay = (call.idempotent() || !reached) && !tlsMisconfigured(e) ? backoff(attempt) : null;
+                delay = (call.idempotent() || !reached) && !tlsMisconfigured(e)
+                        ? policy.backoff().delay(attempt)
+                        : null;
             }
             if (delay == null || call.once() || attempt >= policy.maxAttempts()) {
                 throw failure;
@@ -312,7 +301,7 @@ final class Http {
                     policy.maxAttempts(),
                     delay.toMillis());
             try {
-                sleeper.sleep(delay);
+                time.sleep(delay);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
                 throw new ScaiVaultIoException(call.what() + ": interrupted while waiting to retry", true, ie);
@@ -363,35 +352,19 @@ final class Http {
     private Duration retryDelay(Call call, ScaiVaultApiException e, int attempt) {
         int s = e.status();
         if (s == 429) {
-            return e.retryAfter().map(Http::afterRetryAfter).orElseGet(() -> backoff(attempt));
+            return policy.backoff().delay(attempt, e);
         }
         if ("service_unavailable".equals(e.code())) {
             // ScaiVault itself refused the request before doing anything: safe to retry, even a write.
-            return backoff(attempt);
+            return policy.backoff().delay(attempt, e);
         }
         if ("internal_error".equals(e.code()) || (s == 500 && e.code().startsWith("http_"))) {
-            return call.idempotent() && attempt == 1 ? backoff(attempt) : null;
+            return call.idempotent() && attempt == 1 ? policy.backoff().delay(attempt, e) : null;
         }
         if ((s == 502 || s == 503 || s == 504) && call.idempotent()) {
-            return backoff(attempt);
+            return policy.backoff().delay(attempt, e);
         }
         return null;
-    }
-
-    /**
-     * {@code retryAfter} plus up to a tenth of it (and 100 ms) of jitter: everyone sharing the identity was told
-     * the same {@code Retry-After}, and the jitter keeps them from coming back in the same instant.
-     */
-    static Duration afterRetryAfter(Duration retryAfter) {
-        return retryAfter.plusMillis(ThreadLocalRandom.current().nextLong(0, 100 + retryAfter.toMillis() / 10));
-    }
-
-    /** Exponential back-off with full jitter: uniform in [0, min(max, initial * 2^(attempt-1))]. */
-    private Duration backoff(int attempt) {
-        long cap = policy.maxBackoff().toMillis();
-        long exp = policy.initialBackoff().toMillis() << Math.min(20, attempt - 1);
-        long bound = Math.max(1, Math.min(cap, exp));
-        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(bound / 2, bound + 1));
     }
 
     private static boolean mayHaveReached(IOException e) {

@@ -1,19 +1,19 @@
 package dev.scaivault;
 
-import java.time.Clock;
 import java.time.Duration;
+import java.time.InstantSource;
 
 /** {@link DynamicSecrets} over HTTP. */
 final class HttpDynamicSecrets implements DynamicSecrets {
     private final Http http;
-    private final Clock clock;
+    private final InstantSource clock;
     private final boolean singleAttempt;
 
-    HttpDynamicSecrets(Http http, Clock clock) {
+    HttpDynamicSecrets(Http http, InstantSource clock) {
         this(http, clock, false);
     }
 
-    private HttpDynamicSecrets(Http http, Clock clock, boolean singleAttempt) {
+    private HttpDynamicSecrets(Http http, InstantSource clock, boolean singleAttempt) {
         this.http = http;
         this.clock = clock;
         this.singleAttempt = singleAttempt;

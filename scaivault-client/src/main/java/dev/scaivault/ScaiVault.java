@@ -1,7 +1,5 @@
 package dev.scaivault;
 
-import dev.scaivault.internal.Scheduler;
-import dev.scaivault.internal.Threads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -13,9 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
@@ -47,8 +42,7 @@ public final class ScaiVault implements AutoCloseable {
     private final SecretCache cache;
     private final DynamicSecrets dynamic;
     private final Events events;
-    private final Scheduler scheduler;
-    private final ExecutorService refreshPool;
+    private final Time time;
 
     private ScaiVault(Builder b, HttpUrl url) {
         this.url = url;
@@ -66,27 +60,21 @@ public final class ScaiVault implements AutoCloseable {
             ob.sslSocketFactory(tls.context.getSocketFactory(), tls.trustManager);
         }
         this.ok = ob.build();
-        Http.RetryPolicy policy =
-                new Http.RetryPolicy(b.maxAttempts, Duration.ofMillis(200), Duration.ofSeconds(10), b.callBudget);
-        this.http = new Http(ok, url, USER_AGENT, b.tenant, policy, b.scheduler.clock(), b.sleeper);
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(
-                2, 2, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Threads.daemonFactory("scaivault-refresh"));
-        pool.allowCoreThreadTimeOut(true);
-        this.refreshPool = pool;
+        Http.RetryPolicy policy = new Http.RetryPolicy(
+                b.maxAttempts, Backoff.exponential(Duration.ofMillis(200), Duration.ofSeconds(10)), b.callBudget);
+        this.time = b.time;
+        this.http = new Http(ok, url, USER_AGENT, b.tenant, policy, time);
         this.tokens = new TokenCache(
-                b.auth.source(http, b.scheduler.clock()),
-                b.scheduler,
+                b.auth.source(http, time.clock()),
+                time,
                 b.tokenMaxAge,
                 b.tokenRefreshMargin,
-                b.callBudget.plus(b.readTimeout),
-                b.inlineRefresh ? Runnable::run : refreshPool);
+                b.callBudget.plus(b.readTimeout));
         http.tokens(tokens);
         this.secrets = new Secrets(http);
-        this.cache = new SecretCache(
-                secrets, b.scheduler.clock(), b.cacheTtl, b.cacheMaxStaleness, b.cacheMaxSize, refreshPool);
-        this.dynamic = new HttpDynamicSecrets(http, b.scheduler.clock());
+        this.cache = new SecretCache(secrets, time, b.cacheTtl, b.cacheMaxStaleness, b.cacheMaxSize);
+        this.dynamic = new HttpDynamicSecrets(http, time.clock());
         this.events = new Events(http);
-        this.scheduler = b.scheduler;
     }
 
     public static Builder builder() {
@@ -118,13 +106,9 @@ public final class ScaiVault implements AutoCloseable {
         return events;
     }
 
-    /** The scheduler of this client's background work (the JVM-wide one unless a test injected its own). */
-    Scheduler scheduler() {
-        return scheduler;
-    }
-
-    java.util.concurrent.Executor refreshExecutor() {
-        return refreshPool;
+    /** The time this client's background work runs on; every source built from this client inherits it. */
+    public Time time() {
+        return time;
     }
 
     /** Who ScaiVault thinks this client is. */
@@ -171,7 +155,6 @@ public final class ScaiVault implements AutoCloseable {
     @Override
     public void close() {
         tokens.close();
-        refreshPool.shutdownNow();
         ok.connectionPool().evictAll();
         ok.dispatcher().executorService().shutdown();
     }
@@ -211,9 +194,7 @@ public final class ScaiVault implements AutoCloseable {
         private Duration cacheTtl = Duration.ofMinutes(5);
         private Duration cacheMaxStaleness = Duration.ofHours(1);
         private long cacheMaxSize = 10_000;
-        private Scheduler scheduler = Scheduler.system();
-        private Http.Sleeper sleeper = d -> Thread.sleep(d.toMillis());
-        private boolean inlineRefresh;
+        private Time time = Time.system();
 
         private Builder() {}
 
@@ -252,18 +233,18 @@ public final class ScaiVault implements AutoCloseable {
         }
 
         public Builder connectTimeout(Duration d) {
-            this.connectTimeout = positive(d, "connectTimeout");
+            this.connectTimeout = Checks.positive(d, "connectTimeout");
             return this;
         }
 
         public Builder readTimeout(Duration d) {
-            this.readTimeout = positive(d, "readTimeout");
+            this.readTimeout = Checks.positive(d, "readTimeout");
             return this;
         }
 
         /** The most one call may take, all retries and waits included (default 30 s). */
         public Builder callBudget(Duration d) {
-            this.callBudget = positive(d, "callBudget");
+            this.callBudget = Checks.positive(d, "callBudget");
             return this;
         }
 
@@ -278,7 +259,7 @@ public final class ScaiVault implements AutoCloseable {
 
         /** How long one bearer token is used at most; 50 minutes (the default) is also the ceiling. */
         public Builder tokenMaxAge(Duration d) {
-            positive(d, "tokenMaxAge");
+            Checks.positive(d, "tokenMaxAge");
             if (d.compareTo(TokenCache.MAX_AGE_CAP) > 0) {
                 throw new IllegalArgumentException("tokenMaxAge " + d + " is above the ceiling of "
                         + TokenCache.MAX_AGE_CAP + ": exchanged tokens must not be kept longer");
@@ -289,19 +270,19 @@ public final class ScaiVault implements AutoCloseable {
 
         /** A token is replaced at the latest this long before the expiry the server announced (default 1 min). */
         public Builder tokenRefreshMargin(Duration d) {
-            this.tokenRefreshMargin = nonNegative(d, "tokenRefreshMargin");
+            this.tokenRefreshMargin = Checks.notNegative(d, "tokenRefreshMargin");
             return this;
         }
 
         /** How long a cached secret is served without asking ScaiVault (default 5 min). */
         public Builder cacheTtl(Duration d) {
-            this.cacheTtl = positive(d, "cacheTtl");
+            this.cacheTtl = Checks.positive(d, "cacheTtl");
             return this;
         }
 
         /** How old a cached secret may get while ScaiVault is unreachable before reads fail (default 1 h). */
         public Builder cacheMaxStaleness(Duration d) {
-            this.cacheMaxStaleness = positive(d, "cacheMaxStaleness");
+            this.cacheMaxStaleness = Checks.positive(d, "cacheMaxStaleness");
             return this;
         }
 
@@ -355,16 +336,14 @@ public final class ScaiVault implements AutoCloseable {
             return this;
         }
 
-        // For tests: virtual time for token life, back-off and cache expiry.
-        Builder scheduler(Scheduler scheduler) {
-            this.scheduler = Objects.requireNonNull(scheduler);
-            // A test driving virtual time wants the token refresh done when it advances the clock.
-            this.inlineRefresh = scheduler != Scheduler.system();
-            return this;
-        }
-
-        Builder sleeper(Http.Sleeper sleeper) {
-            this.sleeper = Objects.requireNonNull(sleeper);
+        /**
+         * The time this client and every source built from it run on (default {@link Time#system()}): the
+         * clock of token lives, cache expiry and lease schedules, the scheduler of their timers, and the waits
+         * between retries. {@code Time.of(manualTime, manualTime)} with the testkit's {@code ManualTime} runs
+         * them on virtual time.
+         */
+        public Builder time(Time time) {
+            this.time = Checks.notNull(time, "time");
             return this;
         }
 
@@ -420,20 +399,6 @@ public final class ScaiVault implements AutoCloseable {
                 }
             }
             return false;
-        }
-
-        private static Duration positive(Duration d, String name) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be a positive duration, not " + d);
-            }
-            return d;
-        }
-
-        private static Duration nonNegative(Duration d, String name) {
-            if (d == null || d.isNegative()) {
-                throw new IllegalArgumentException(name + " must not be negative, not " + d);
-            }
-            return d;
         }
     }
 }

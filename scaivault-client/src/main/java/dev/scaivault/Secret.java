@@ -13,11 +13,12 @@ import java.util.TreeSet;
  * One version of a ScaiVault secret. Immutable. {@link #toString()} shows path, version, type and key names,
  * never a value.
  */
-public final class Secret {
+public final class Secret implements SecretValues {
     private final String path;
     private final long version;
     private final String type;
     private final Map<String, Object> data;
+    private final Map<String, String> values;
     private final Metadata metadata;
     private final Instant createdAt;
     private final Instant updatedAt;
@@ -36,6 +37,9 @@ public final class Secret {
         this.version = version;
         this.type = Objects.requireNonNull(type, "type");
         this.data = Collections.unmodifiableMap(new LinkedHashMap<>(data));
+        Map<String, String> text = new LinkedHashMap<>();
+        this.data.forEach((k, v) -> text.put(k, text(v)));
+        this.values = Collections.unmodifiableMap(text);
         this.metadata = Objects.requireNonNull(metadata, "metadata");
         this.createdAt = createdAt;
         this.updatedAt = updatedAt;
@@ -58,6 +62,29 @@ public final class Secret {
     /** The secret's data: strings, numbers, booleans, lists and maps as the JSON had them. */
     public Map<String, Object> data() {
         return data;
+    }
+
+    /** Every key's value as text: strings as they are, numbers and booleans converted, objects and arrays as JSON. */
+    @Override
+    public Map<String, String> values() {
+        return values;
+    }
+
+    /** {@code secret <path> v<version>}. */
+    @Override
+    public String origin() {
+        return "secret " + path + " v" + version;
+    }
+
+    private static String text(Object v) {
+        if (v instanceof Map || v instanceof List) {
+            try {
+                return Protocol.JSON.writeValueAsString(v);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("cannot write back JSON that was just read", e);
+            }
+        }
+        return String.valueOf(v);
     }
 
     /**
@@ -90,6 +117,7 @@ public final class Secret {
         return Optional.ofNullable(updatedAt);
     }
 
+    @Override
     public Optional<Instant> expiresAt() {
         return Optional.ofNullable(expiresAt);
     }

@@ -3,9 +3,9 @@ package dev.scaivault;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -34,7 +34,7 @@ public final class SecretCache {
     private record Entry(Secret secret, Instant fetchedAt, String lastError) {}
 
     private final Secrets secrets;
-    private final Clock clock;
+    private final InstantSource clock;
     private final Duration ttl;
     private final Duration refreshAfter;
     private final Duration maxStaleness;
@@ -42,13 +42,14 @@ public final class SecretCache {
     private final Cache<String, Entry> cache;
     private final ConcurrentMap<String, CompletableFuture<Entry>> loading = new ConcurrentHashMap<>();
 
-    SecretCache(Secrets secrets, Clock clock, Duration ttl, Duration maxStaleness, long maxSize, Executor executor) {
+    SecretCache(Secrets secrets, Time time, Duration ttl, Duration maxStaleness, long maxSize) {
         this.secrets = secrets;
-        this.clock = clock;
+        this.clock = time.clock();
         this.ttl = ttl;
         this.refreshAfter = ttl.multipliedBy(4).dividedBy(5);
         this.maxStaleness = maxStaleness;
-        this.executor = executor;
+        // Background refreshes call ScaiVault: the time's I/O executor, as every other call of the library.
+        this.executor = time.io();
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxSize)
                 .ticker(() -> {

@@ -15,6 +15,17 @@ public final class Secrets {
         this.http = http;
     }
 
+    /**
+     * Checks {@code path} by ScaiVault's documented rules (1 to 10 segments, at most 512 characters, no
+     * leading, trailing or double slash), so a typo fails where it was configured, not as a 400 later.
+     *
+     * @return {@code path}
+     * @throws IllegalArgumentException naming the path and the rule it breaks
+     */
+    public static String checkPath(String path) {
+        return Protocol.checkSecretPath(path);
+    }
+
     /** The latest version of {@code path}. */
     public Secret read(String path) {
         Protocol.checkSecretPath(path);

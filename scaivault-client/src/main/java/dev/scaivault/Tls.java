@@ -1,6 +1,5 @@
 package dev.scaivault;
 
-import dev.scaivault.internal.BoundedFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;

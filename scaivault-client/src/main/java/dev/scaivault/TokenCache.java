@@ -1,12 +1,12 @@
 package dev.scaivault;
 
 import dev.scaivault.Protocol.IssuedToken;
-import dev.scaivault.internal.Scheduler;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -25,6 +25,8 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
     static final Duration DEAD_ON_ARRIVAL_FLOOR = Duration.ofSeconds(1);
 
     static final Duration DEAD_ON_ARRIVAL_CAP = Duration.ofMinutes(1);
+    /** Retries of a failed background refresh, each also within a quarter of the token's usable life left. */
+    private static final Backoff BACKOFF = Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30));
     /** Background exchanges are at least this far apart, however short-lived the tokens the server grants. */
     static final Duration MIN_REFRESH_INTERVAL = Duration.ofSeconds(1);
 
@@ -49,55 +51,43 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
     }
 
     private final Source source;
-    private final Clock clock;
-    private final Scheduler scheduler;
+    private final InstantSource clock;
+    private final Time time;
     private final Duration maxAge;
     private final Duration margin;
     private final Duration waitLimit;
-    private final java.util.concurrent.Executor refreshExecutor;
     private final Object lock = new Object();
 
     private volatile Entry current;
     private CompletableFuture<Entry> inflight; // guarded by lock
-    private Scheduler.Cancellable scheduled; // guarded by lock
+    private ScheduledFuture<?> scheduled; // guarded by lock
     /*
      * After answers whose token was dead on arrival (a lifetime of zero or less), no exchange before this:
      * taking the answer at its word would mean exchanging again at once, tens of times a second.
      */
     private Instant notBefore; // guarded by lock
     private int deadOnArrival; // guarded by lock
+    private int backgroundFailures; // guarded by lock
     private ScaiVaultException lastDeadOnArrival; // guarded by lock
     private volatile boolean closed;
     private volatile Instant lastRefresh;
     private volatile long refreshes;
 
-    /** Refreshes run on the scheduler's thread: for a scheduler of virtual time, whose tasks are instant. */
-    TokenCache(Source source, Scheduler scheduler, Duration maxAge, Duration margin, Duration waitLimit) {
-        this(source, scheduler, maxAge, margin, waitLimit, Runnable::run);
-    }
-
     /**
-     * {@code refreshExecutor} runs the background refresh: not the scheduler's thread, which the whole JVM's
-     * leases and tokens share, while an exchange may hang for the whole call budget on a slow server.
+     * The background refresh runs on {@code time}'s I/O executor, not its scheduler thread, which the whole
+     * JVM's leases and tokens share, while an exchange may hang for the whole call budget on a slow server.
      */
-    TokenCache(
-            Source source,
-            Scheduler scheduler,
-            Duration maxAge,
-            Duration margin,
-            Duration waitLimit,
-            java.util.concurrent.Executor refreshExecutor) {
+    TokenCache(Source source, Time time, Duration maxAge, Duration margin, Duration waitLimit) {
         if (maxAge.compareTo(MAX_AGE_CAP) > 0 || maxAge.isNegative() || maxAge.isZero()) {
             throw new IllegalArgumentException(
                     "token max age " + maxAge + " is out of range: it must be positive and at most " + MAX_AGE_CAP);
         }
         this.source = source;
-        this.scheduler = scheduler;
-        this.clock = scheduler.clock();
+        this.time = time;
+        this.clock = time.clock();
         this.maxAge = maxAge;
         this.margin = margin;
         this.waitLimit = waitLimit;
-        this.refreshExecutor = refreshExecutor;
     }
 
     @Override
@@ -182,6 +172,7 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
                 inflight = null;
                 notBefore = null;
                 deadOnArrival = 0;
+                backgroundFailures = 0;
             }
             refreshes++;
             lastRefresh = e.issuedAt;
@@ -272,18 +263,9 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
                 return;
             }
             if (scheduled != null) {
-                scheduled.cancel();
+                scheduled.cancel(false);
             }
-            scheduled = scheduler.schedule(Duration.between(clock.instant(), at), this::startBackgroundRefresh);
-        }
-    }
-
-    private void startBackgroundRefresh() {
-        try {
-            refreshExecutor.execute(this::refreshInBackground);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // The client closed between the timer firing and now: nothing left to refresh for.
-            log.debug("background token refresh from {} skipped: the client is closed", source.describe());
+            scheduled = time.schedule(Duration.between(clock.instant(), at), this::refreshInBackground);
         }
     }
 
@@ -309,11 +291,16 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
             }
             Duration left = Duration.between(now, e0.usableUntil);
             // Retry more often as the end nears, but not in a tight loop: the last second is the caller's.
-            Duration retryIn = min(Duration.ofSeconds(30), left.dividedBy(4));
-            if (retryIn.compareTo(Duration.ofSeconds(1)) < 0) {
+            Duration quarter = left.dividedBy(4);
+            if (quarter.compareTo(Duration.ofSeconds(1)) < 0) {
                 log.warn("background token refresh from {} failed: {}", source.describe(), e.getMessage());
                 return;
             }
+            int n;
+            synchronized (lock) {
+                n = ++backgroundFailures;
+            }
+            Duration retryIn = max(Duration.ofSeconds(1), min(BACKOFF.delay(n, e), quarter));
             log.warn(
                     "background token refresh from {} failed: {}; current token usable for {} s more, retrying in {} ms",
                     source.describe(),
@@ -328,12 +315,16 @@ final class TokenCache implements Http.Tokens, AutoCloseable {
         return a.compareTo(b) <= 0 ? a : b;
     }
 
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     @Override
     public void close() {
         synchronized (lock) {
             closed = true;
             if (scheduled != null) {
-                scheduled.cancel();
+                scheduled.cancel(false);
             }
         }
     }

@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.scaivault.internal.ManualScheduler;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.Fault;
+import dev.scaivault.testkit.ManualTime;
 import dev.scaivault.testkit.RecordedRequest;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
@@ -38,8 +40,7 @@ class ClientAgainstDevServerTest {
     Path tmp;
 
     ScaiVaultDevServer server;
-    final ManualScheduler time = new ManualScheduler(Instant.now());
-    final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+    final ManualTime time = new ManualTime(Instant.now());
     final List<ScaiVault> clients = new ArrayList<>();
 
     @BeforeEach
@@ -61,20 +62,14 @@ class ClientAgainstDevServerTest {
         server.close();
     }
 
-    /** A client on simulated time: back-off sleeps move the clock instead of the test thread. */
+    /** A client on simulated time: back-off time.waits() move the clock instead of the test thread. */
     ScaiVault client(Auth auth) {
         return client(auth, b -> {});
     }
 
     ScaiVault client(Auth auth, java.util.function.Consumer<ScaiVault.Builder> config) {
-        ScaiVault.Builder b = ScaiVault.builder()
-                .url(server.baseUrl())
-                .auth(auth)
-                .scheduler(time)
-                .sleeper(d -> {
-                    sleeps.add(d);
-                    time.advance(d);
-                });
+        ScaiVault.Builder b =
+                ScaiVault.builder().url(server.baseUrl()).auth(auth).time(Time.of(time, time));
         config.accept(b);
         ScaiVault v = b.build();
         clients.add(v);
@@ -154,7 +149,7 @@ class ClientAgainstDevServerTest {
         ScaiVault vault = client(Auth.kubernetes(tokenFile("sa")));
         vault.secrets().read(PATH);
         // Jump past the token's life without letting the background refresh run.
-        ((ManualScheduler.ManualClock) time.clock()).advance(Duration.ofMinutes(51));
+        time.skip(Duration.ofMinutes(51));
         server.faults().latency("POST /v1/auth/exchange", Duration.ofMillis(200));
         CountDownLatch go = new CountDownLatch(1);
         List<Thread> threads = new ArrayList<>();
@@ -243,8 +238,10 @@ class ClientAgainstDevServerTest {
         ScaiVault vault = client(Auth.token(STATIC_TOKEN));
         server.faults().enqueue("GET /v1/secrets/**", Fault.rateLimited(Duration.ofSeconds(2)));
         assertThat(vault.secrets().read(PATH).version()).isEqualTo(1);
-        assertThat(sleeps).hasSize(1);
-        assertThat(sleeps.get(0)).isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(3));
+        assertThat(time.waits()).hasSize(1);
+        assertThat(time.waits().get(0))
+                .isGreaterThanOrEqualTo(Duration.ofSeconds(2))
+                .isLessThan(Duration.ofSeconds(3));
     }
 
     /**
@@ -262,10 +259,8 @@ class ClientAgainstDevServerTest {
                         Fault.rateLimited(Duration.ofSeconds(3)),
                         Fault.rateLimited(Duration.ofSeconds(3)),
                         Fault.rateLimited(Duration.ofSeconds(3)));
-        try (LeasedCredentialSource source = LeasedCredentialSource.builder(vault.dynamic(), "mem", "app")
-                .scheduler(time)
-                .startWithoutValue(true)
-                .build()) {
+        try (SecretSource<Credentials> source =
+                LeaseSource.builder(vault, "mem", "app").startWithoutValue().build()) {
             for (int attempt = 1; attempt <= 4; attempt++) {
                 int sent = attempt;
                 await().atMost(Duration.ofSeconds(10))
@@ -300,23 +295,22 @@ class ClientAgainstDevServerTest {
                     .until(() -> source.status().lastError().isEmpty());
             assertThat(requests("POST", "/v1/dynamic/leases/")).hasSize(3);
         }
-        assertThat(sleeps).as("no retry sleeps inside Http").isEmpty();
+        assertThat(time.waits()).as("no retry time.waits() inside Http").isEmpty();
     }
 
     @Test
     void aFailClosedStartStillRetriesItsFirstGenerate() {
         ScaiVault vault = client(Auth.token(STATIC_TOKEN));
         server.faults().enqueue("POST /v1/dynamic/engines/mem/creds/app", Fault.error(503, "service_unavailable"));
-        try (LeasedCredentialSource source = LeasedCredentialSource.builder(vault.dynamic(), "mem", "app")
-                .scheduler(time)
-                .build()) {
+        try (SecretSource<Credentials> source =
+                LeaseSource.builder(vault, "mem", "app").build()) {
             assertThat(source.status().hasValue()).isTrue();
         }
         assertThat(requests("POST", "/v1/dynamic/engines/")).hasSize(2);
-        assertThat(sleeps).hasSize(1);
+        assertThat(time.waits()).hasSize(1);
     }
 
-    private boolean retryScheduled(LeasedCredentialSource source) {
+    private boolean retryScheduled(SecretSource<Credentials> source) {
         return time.nextDue() != null && source.status().lastError().isPresent();
     }
 
@@ -326,9 +320,9 @@ class ClientAgainstDevServerTest {
         server.faults()
                 .enqueue("GET /v1/secrets/**", Fault.rateLimitedAt(time.now().plusSeconds(5)));
         vault.secrets().read(PATH);
-        assertThat(sleeps).hasSize(1);
+        assertThat(time.waits()).hasSize(1);
         // An HTTP date has whole seconds: between 4 and 6 s from a clock with sub-second parts.
-        assertThat(sleeps.get(0)).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
+        assertThat(time.waits().get(0)).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(6));
     }
 
     @Test
@@ -342,10 +336,11 @@ class ClientAgainstDevServerTest {
                         Fault.error(503, "service_unavailable"));
         assertThat(vault.secrets().read(PATH).version()).isEqualTo(1);
         assertThat(requests("GET", "/v1/secrets/")).hasSize(4);
-        assertThat(sleeps).hasSize(3);
-        // Full jitter in [bound/2, bound] with bounds 200, 400, 800 ms.
-        assertThat(sleeps.get(0)).isBetween(Duration.ofMillis(100), Duration.ofMillis(200));
-        assertThat(sleeps.get(2)).isBetween(Duration.ofMillis(400), Duration.ofMillis(800));
+        assertThat(time.waits()).hasSize(3);
+        // The library's one back-off: full jitter under ceilings of 200, 400, 800 ms, never under 10 ms.
+        for (int i = 0; i < 3; i++) {
+            assertThat(time.waits().get(i)).isBetween(Duration.ofMillis(10), Duration.ofMillis(200L << i));
+        }
     }
 
     @Test
@@ -374,7 +369,7 @@ class ClientAgainstDevServerTest {
                             assertThat(((ScaiVaultApiException) e).status()).isEqualTo(status));
             assertThat(requests("GET", "/v1/secrets/")).hasSize(1);
         }
-        assertThat(sleeps).isEmpty();
+        assertThat(time.waits()).isEmpty();
     }
 
     @Test
@@ -385,7 +380,7 @@ class ClientAgainstDevServerTest {
                 .isInstanceOfSatisfying(ScaiVaultIoException.class, e -> assertThat(e.mayHaveReachedServer())
                         .isTrue());
         assertThat(requests("PUT", "/v1/secrets/")).hasSize(1);
-        assertThat(sleeps).isEmpty();
+        assertThat(time.waits()).isEmpty();
     }
 
     @Test
@@ -418,7 +413,7 @@ class ClientAgainstDevServerTest {
         assertThatThrownBy(() -> vault.secrets().read(PATH))
                 .isInstanceOfSatisfying(RateLimitedException.class, e -> assertThat(e.retryAfter())
                         .contains(Duration.ofSeconds(60)));
-        assertThat(sleeps).isEmpty();
+        assertThat(time.waits()).isEmpty();
 
         for (int i = 0; i < 50; i++) {
             server.faults().enqueue("GET /v1/secrets/**", Fault.error(503, "service_unavailable"));
@@ -448,7 +443,7 @@ class ClientAgainstDevServerTest {
             assertThat(e.mayHaveReachedServer()).isFalse();
             assertThat(e.getMessage()).contains("connection refused", PATH);
         });
-        assertThat(sleeps).hasSize(3);
+        assertThat(time.waits()).hasSize(3);
         server.refuseConnections(false);
         assertThat(vault.secrets().read(PATH).version()).isEqualTo(1);
     }
@@ -486,8 +481,9 @@ class ClientAgainstDevServerTest {
         server.putSecret(PATH, Map.of("username", "billing", "password", DB_PASSWORD + "-v2"));
         LeakCheck.secret(DB_PASSWORD + "-v2");
         time.advance(Duration.ofMinutes(4).plusSeconds(30));
-        assertThat(vault.cache().get(PATH).version()).isEqualTo(1); // served at once, refresh started
-        org.awaitility.Awaitility.await().until(() -> vault.cache().get(PATH).version() == 2);
+        assertThat(vault.cache().get(PATH).version()).isEqualTo(1); // served at once, refresh handed over
+        time.runDue(); // on virtual time, the background work runs when time moves on
+        assertThat(vault.cache().get(PATH).version()).isEqualTo(2);
     }
 
     @Test

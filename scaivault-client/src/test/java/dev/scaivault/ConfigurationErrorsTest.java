@@ -3,6 +3,8 @@ package dev.scaivault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.scaivault.rotation.RotatingSecretSource;
+import dev.scaivault.source.Credentials;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.leak.LeakCheck;
 import java.nio.file.Files;
@@ -56,11 +58,10 @@ class ConfigurationErrorsTest {
     @Test
     void badDuration() {
         assertThat(message(() -> vault().connectTimeout(Duration.ZERO)))
-                .isEqualTo("connectTimeout must be a positive duration, not PT0S");
+                .isEqualTo("connectTimeout must be positive, not PT0S");
         assertThat(message(() -> vault().callBudget(Duration.ofSeconds(-1))))
-                .isEqualTo("callBudget must be a positive duration, not PT-1S");
-        assertThat(message(() -> vault().readTimeout(null)))
-                .isEqualTo("readTimeout must be a positive duration, not null");
+                .isEqualTo("callBudget must be positive, not PT-1S");
+        assertThat(message(() -> vault().readTimeout(null))).isEqualTo("readTimeout must be positive, not null");
         assertThat(message(() -> vault().tokenRefreshMargin(Duration.ofSeconds(-5))))
                 .isEqualTo("tokenRefreshMargin must not be negative, not PT-5S");
         assertThat(message(() -> vault().cacheTtl(Duration.ofHours(2)).build()))
@@ -116,7 +117,7 @@ class ConfigurationErrorsTest {
     }
 
     @Test
-    void secretCredentialSourceBuilder() {
+    void rotatingSecretSourceBuilder() {
         try (ScaiVaultDevServer server = ScaiVaultDevServer.builder()
                         .staticToken(TOKEN, "idn_cfg")
                         .start();
@@ -124,20 +125,18 @@ class ConfigurationErrorsTest {
                         .url(server.baseUrl())
                         .auth(Auth.token(TOKEN))
                         .build()) {
-            assertThat(message(() -> SecretCredentialSource.builder(null, "a/b")))
-                    .isEqualTo("SecretCredentialSource: vault must not be null");
-            assertThat(message(() -> SecretCredentialSource.builder(v, null)))
-                    .isEqualTo("SecretCredentialSource: secret path must not be null");
-            assertThat(message(() -> SecretCredentialSource.builder(v, "/a/b")))
+            assertThat(message(() -> RotatingSecretSource.builder(null, "a/b"))).isEqualTo("vault must not be null");
+            assertThat(message(() -> RotatingSecretSource.builder(v, null))).isEqualTo("path must not be null");
+            assertThat(message(() -> RotatingSecretSource.builder(v, "/a/b")))
                     .isEqualTo("invalid secret path '/a/b': it starts or ends with '/'");
-            assertThat(message(() -> SecretCredentialSource.builder(v, "a/b").usernameKey("")))
-                    .isEqualTo("usernameKey must not be empty");
-            assertThat(message(() -> SecretCredentialSource.builder(v, "a/b").passwordKey(null)))
-                    .isEqualTo("passwordKey must not be empty");
-            assertThat(message(() -> SecretCredentialSource.builder(v, "a/b").refreshInterval(Duration.ofMillis(-1))))
-                    .isEqualTo("refreshInterval must be zero or positive, not PT-0.001S");
-            assertThat(message(() -> SecretCredentialSource.builder(v, "a/b").pollTimeout(Duration.ofMinutes(2))))
-                    .isEqualTo("pollTimeout must be between 0 and 60 s, not PT2M");
+            assertThat(message(() -> Credentials.fromKeys("", "password")))
+                    .isEqualTo("usernameKey must not be empty, not ''");
+            assertThat(message(() -> Credentials.fromKeys("username", null)))
+                    .isEqualTo("passwordKey must not be empty, not null");
+            assertThat(message(() -> RotatingSecretSource.builder(v, "a/b").refreshInterval(Duration.ofMillis(-1))))
+                    .isEqualTo("refreshInterval must be positive, not PT-0.001S");
+            assertThat(message(() -> RotatingSecretSource.builder(v, "a/b").pollTimeout(Duration.ofMinutes(2))))
+                    .isEqualTo("pollTimeout must be at most 60 s, not PT2M");
         }
     }
 }

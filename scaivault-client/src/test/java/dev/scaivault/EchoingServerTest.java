@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
+import dev.scaivault.source.SourceStatus;
 import dev.scaivault.testkit.leak.LeakCheck;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -205,8 +208,8 @@ class EchoingServerTest {
         String url = start(EchoingServerTest::echoingError);
         try (ScaiVault vault =
                         ScaiVault.builder().url(url).auth(Auth.token(TOKEN)).build();
-                LeasedCredentialSource db = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
-                        .startWithoutValue(true)
+                SecretSource<Credentials> db = LeaseSource.builder(vault, "postgres", "app")
+                        .startWithoutValue()
                         .closeTimeout(Duration.ofSeconds(1))
                         .build()) {
             SourceStatus status = db.status();

@@ -7,8 +7,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.scaivault.internal.ManualScheduler;
+import dev.scaivault.lease.LeaseSource;
 import dev.scaivault.testkit.Fault;
+import dev.scaivault.testkit.ManualTime;
 import dev.scaivault.testkit.RecordedRequest;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
@@ -24,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
@@ -48,8 +48,7 @@ class FaultMatrixTest {
     Path tmp;
 
     final List<AutoCloseable> closeLater = new ArrayList<>();
-    final ManualScheduler time = new ManualScheduler(Instant.now());
-    final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+    final ManualTime time = new ManualTime(Instant.now());
 
     @AfterEach
     void closeAll() throws Exception {
@@ -77,16 +76,10 @@ class FaultMatrixTest {
         return s;
     }
 
-    /** A client on virtual time: back-off sleeps move the clock; OkHttp's timeouts stay real. */
+    /** A client on virtual time: back-off time.waits() move the clock; OkHttp's timeouts stay real. */
     ScaiVault virtualTimeClient(ScaiVaultDevServer server, Auth auth, Consumer<ScaiVault.Builder> config) {
-        ScaiVault.Builder b = ScaiVault.builder()
-                .url(server.baseUrl())
-                .auth(auth)
-                .scheduler(time)
-                .sleeper(d -> {
-                    sleeps.add(d);
-                    time.advance(d);
-                });
+        ScaiVault.Builder b =
+                ScaiVault.builder().url(server.baseUrl()).auth(auth).time(Time.of(time, time));
         config.accept(b);
         return keep(b.build());
     }
@@ -205,7 +198,7 @@ class FaultMatrixTest {
         server.faults().enqueue("GET /v1/secrets/**", Fault.truncatedBody());
         assertThat(vault.secrets().read(PATH).string("password")).isEqualTo(PASSWORD);
         assertThat(requests(server, "GET", "/v1/secrets/")).hasSize(2);
-        assertThat(sleeps).hasSize(1);
+        assertThat(time.waits()).hasSize(1);
 
         server.faults().enqueue("PUT /v1/secrets/**", Fault.truncatedBody());
         assertThatThrownBy(() -> vault.secrets().write("apps/x", Map.of("k", "v")))
@@ -214,7 +207,7 @@ class FaultMatrixTest {
                     assertThat(e.getMessage()).contains("apps/x", "PUT", "cut short");
                 });
         assertThat(requests(server, "PUT", "/v1/secrets/")).hasSize(1);
-        assertThat(sleeps).hasSize(1);
+        assertThat(time.waits()).hasSize(1);
         // It had reached the server: the one version the write added is there, not two.
         assertThat(vault.secrets().read("apps/x").version()).isEqualTo(1);
     }
@@ -397,8 +390,7 @@ class FaultMatrixTest {
                         Instant.now().plus(Duration.ofMinutes(30)));
 
         // A 4-minute lease from a server 5 minutes behind is not "already expired".
-        try (var source = dev.scaivault.lease.LeasedCredentialSource.builder(vault.dynamic(), "mem", "short")
-                .build()) {
+        try (var source = LeaseSource.builder(vault, "mem", "short").build()) {
             assertThat(source.status().usableAt(Instant.now())).isTrue();
             assertThat(source.status().validUntil()).hasValueSatisfying(v -> assertThat(v)
                     .isBetween(
@@ -435,8 +427,8 @@ class FaultMatrixTest {
                         "GET /v1/secrets/**",
                         Fault.rateLimitedAt(serverClock.instant().plusSeconds(3)));
         vault.secrets().read(PATH);
-        assertThat(sleeps).hasSize(1);
-        assertThat(sleeps.get(0)).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(5));
+        assertThat(time.waits()).hasSize(1);
+        assertThat(time.waits().get(0)).isBetween(Duration.ofSeconds(2), Duration.ofSeconds(5));
     }
 
     @Test

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.scaivault.testkit.DevCertificates;
+import dev.scaivault.testkit.ManualTime;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.leak.LeakCheck;
-import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,7 +29,7 @@ class TlsTest {
     }
 
     final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
-    final List<Duration> sleeps = new CopyOnWriteArrayList<>();
+    final ManualTime time = new ManualTime(Instant.now());
 
     ScaiVaultDevServer server(ScaiVaultDevServer.Builder b) {
         LeakCheck.secret(TOKEN, PASSWORD);
@@ -40,7 +41,7 @@ class TlsTest {
 
     ScaiVault client(String url, java.nio.file.Path caBundle) {
         ScaiVault.Builder b =
-                ScaiVault.builder().url(url).auth(Auth.token(TOKEN)).sleeper(sleeps::add);
+                ScaiVault.builder().url(url).auth(Auth.token(TOKEN)).time(Time.of(time, time));
         if (caBundle != null) {
             b.caBundle(caBundle);
         }
@@ -82,7 +83,9 @@ class TlsTest {
                 .contains("TLS handshake failed: the server certificate is not signed by a trusted CA")
                 .contains("127.0.0.1:" + server.port());
         assertThat(e.mayHaveReachedServer()).isFalse();
-        assertThat(sleeps).as("a certificate we do not trust is not retried").isEmpty();
+        assertThat(time.waits())
+                .as("a certificate we do not trust is not retried")
+                .isEmpty();
         assertThat(server.requests()).isEmpty();
         LeakCheck.assertNoSecretIn(e);
     }
@@ -115,7 +118,7 @@ class TlsTest {
                 .contains("wrong.example")
                 .doesNotContain("\n");
         assertThat(e.mayHaveReachedServer()).isFalse();
-        assertThat(sleeps).isEmpty();
+        assertThat(time.waits()).isEmpty();
         assertThat(server.requests()).isEmpty();
         LeakCheck.assertNoSecretIn(e);
     }
@@ -133,7 +136,7 @@ class TlsTest {
 
         assertThat(e.getMessage()).contains("TLS handshake failed").contains("127.0.0.1:" + plain.port());
         assertThat(e.mayHaveReachedServer()).isFalse();
-        assertThat(sleeps).isEmpty();
+        assertThat(time.waits()).isEmpty();
         assertThat(plain.requests())
                 .as("no request reached the server in clear text")
                 .isEmpty();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.scaivault.Protocol.IssuedToken;
-import dev.scaivault.internal.ManualScheduler;
+import dev.scaivault.testkit.ManualTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class TokenCacheTest {
-    final ManualScheduler time = new ManualScheduler();
+    final ManualTime time = new ManualTime();
     final AtomicInteger fetches = new AtomicInteger();
     final Map<String, Instant> issued = new ConcurrentHashMap<>();
     volatile Duration serverLife = Duration.ofHours(24);
@@ -44,7 +44,7 @@ class TokenCacheTest {
     };
 
     TokenCache cache(Duration maxAge) {
-        return new TokenCache(source, time, maxAge, Duration.ofMinutes(1), Duration.ofSeconds(10));
+        return new TokenCache(source, Time.of(time, time), maxAge, Duration.ofMinutes(1), Duration.ofSeconds(10));
     }
 
     @Test
@@ -109,8 +109,8 @@ class TokenCacheTest {
                 return "slow";
             }
         };
-        TokenCache c =
-                new TokenCache(slow, time, TokenCache.MAX_AGE_CAP, Duration.ofMinutes(1), Duration.ofSeconds(10));
+        TokenCache c = new TokenCache(
+                slow, Time.of(time, time), TokenCache.MAX_AGE_CAP, Duration.ofMinutes(1), Duration.ofSeconds(10));
         List<Thread> threads = new ArrayList<>();
         List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
         CountDownLatch start = new CountDownLatch(1);

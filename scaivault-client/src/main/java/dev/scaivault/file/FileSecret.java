@@ -1,5 +1,6 @@
 package dev.scaivault.file;
 
+import dev.scaivault.SecretValues;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -17,7 +18,7 @@ import java.util.TreeMap;
  * two versions. Immutable. {@link #toString()} shows the path, format, key names and a hash prefix, never a
  * value.
  */
-public final class FileSecret {
+public final class FileSecret implements SecretValues {
     private final Path path;
     private final FileFormat format;
     private final SortedMap<String, String> values;
@@ -71,6 +72,7 @@ public final class FileSecret {
     }
 
     /** Every key and value, sorted by key. */
+    @Override
     public Map<String, String> values() {
         return values;
     }
@@ -88,6 +90,12 @@ public final class FileSecret {
     /** Hex SHA-256 over the sorted (key, bytes) pairs (and the version): safe to log, changes with any value. */
     public String sha256() {
         return sha256;
+    }
+
+    /** {@code file <path> sha256:<first 8 hex digits>}, safe to log. */
+    @Override
+    public String origin() {
+        return "file " + path + " sha256:" + sha256.substring(0, 8);
     }
 
     /** The configured file or directory. */

@@ -5,7 +5,7 @@ import static java.nio.file.StandardWatchEventKinds.ENTRY_DELETE;
 import static java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY;
 import static java.nio.file.StandardWatchEventKinds.OVERFLOW;
 
-import dev.scaivault.internal.Threads;
+import dev.scaivault.Time;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -28,34 +28,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The JVM's one WatchService and its one thread, {@code scaivault-file-watcher-1}, shared by every file
  * source: {@code fs.inotify.max_user_instances} is shared by all containers of a UID on a node, so one
- * instance per JVM, and polling when none can be had. The thread drains events, marks the sources of the
- * directory dirty, and runs each source's read when it falls due (debounce, retry, periodic poll); the
- * sources hand values to their listeners through their own dispatch, never on this thread.
+ * instance per JVM, and polling when none can be had. The thread only turns events into {@link
+ * Watched#changed()} calls; when and where to read is each source's own schedule, on its own {@link Time}.
  */
 final class FileWatcher {
     private static final Logger log = LoggerFactory.getLogger(FileWatcher.class);
-    private static final ThreadFactory SHARED_THREAD = Threads.daemonFactory("scaivault-file-watcher");
-    private static final long BASE = System.nanoTime();
-    static final long NEVER = Long.MAX_VALUE;
+    private static final ThreadFactory SHARED_THREAD = Time.daemons("scaivault-file-watcher");
 
-    /*
-     * A WatchService cannot be woken from another thread, so the thread never waits longer than this for
-     * events; a deadline set by another thread (a new source's first poll) is late by at most this much.
-     */
-    private static final long MAX_WAIT = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long REGISTER_BACKOFF_MIN = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long REGISTER_BACKOFF_MAX = TimeUnit.SECONDS.toNanos(1);
+    private static final long NEVER = Long.MAX_VALUE;
 
-    /** How a source is driven by the watcher; every method is called on the watcher thread. */
+    /** A source as the watcher sees it. */
     interface Watched {
-        /** Something happened in one of its directories (or everything must be rescanned). */
-        void dirty(long now);
-
-        /** When it next wants to run, on {@link #now()}'s scale; {@link #NEVER} if not at all. */
-        long due();
-
-        /** Runs its read if {@link #due()} has come. */
-        void runIfDue(long now);
+        /** Something happened in one of its directories (or everything must be rescanned). Returns at once. */
+        void changed();
     }
 
     /** Creates the WatchService; injectable so tests can force polling mode. */
@@ -85,7 +72,6 @@ final class FileWatcher {
     private final Map<WatchKey, Dir> byKey = new HashMap<>();
     private final Set<Watched> watched = new LinkedHashSet<>();
     private Thread thread;
-    private boolean wakeup;
     private boolean closed;
 
     /** @param threads makes the one thread; tests give their own watchers a name of their own */
@@ -117,11 +103,6 @@ final class FileWatcher {
         return shared;
     }
 
-    /** Nanoseconds on a private monotonic scale that starts near zero, so plain comparisons work. */
-    static long now() {
-        return System.nanoTime() - BASE;
-    }
-
     boolean polling() {
         return watchService == null;
     }
@@ -131,6 +112,9 @@ final class FileWatcher {
      * so the caller can load afterwards without missing an update that happens in between.
      */
     void add(Watched w, Collection<Path> paths) {
+        if (watchService == null) {
+            return; // polling: the sources' own polls are all there is
+        }
         synchronized (lock) {
             if (closed) {
                 throw new IllegalStateException("file watcher is closed");
@@ -139,8 +123,8 @@ final class FileWatcher {
             for (Path p : paths) {
                 Dir d = dirs.computeIfAbsent(p, Dir::new);
                 d.members.add(w);
-                if (d.key == null && watchService != null && d.retryAt == NEVER) {
-                    register(d, now(), false);
+                if (d.key == null && d.retryAt == NEVER) {
+                    register(d, System.nanoTime());
                 }
             }
             if (thread == null || !thread.isAlive()) {
@@ -148,8 +132,6 @@ final class FileWatcher {
                 thread = threads.newThread(this::run);
                 thread.start();
             }
-            wakeup = true;
-            lock.notifyAll();
         }
     }
 
@@ -173,7 +155,6 @@ final class FileWatcher {
     void close() {
         synchronized (lock) {
             closed = true;
-            lock.notifyAll();
         }
         if (watchService != null) {
             try {
@@ -184,23 +165,21 @@ final class FileWatcher {
         }
     }
 
-    // Called with the lock held.
-    private void register(Dir d, long now, boolean rescan) {
+    /** Registers {@code d}, or plans the next try; true once registered. Called with the lock held. */
+    private boolean register(Dir d, long now) {
         try {
             WatchKey k = d.path.register(watchService, ENTRY_CREATE, ENTRY_DELETE, ENTRY_MODIFY);
             d.key = k;
             d.retryAt = NEVER;
             d.backoff = REGISTER_BACKOFF_MIN;
             byKey.put(k, d);
-            if (rescan) {
-                log.info("watching {} again", d.path);
-                d.members.forEach(m -> m.dirty(now));
-            }
+            return true;
         } catch (IOException | RuntimeException e) {
             // Missing directory (deleted, not mounted yet) or no inotify watch left: poll and retry.
             d.retryAt = now + d.backoff;
             d.backoff = Math.min(d.backoff * 2, REGISTER_BACKOFF_MAX);
             log.debug("cannot watch {} yet ({}); retrying", d.path, e.toString());
+            return false;
         }
     }
 
@@ -225,37 +204,34 @@ final class FileWatcher {
         }
     }
 
-    /** One wait for events or the next due time, then the reads that fell due; false once closed. */
+    /** One wait for events (or the next directory to register again), then what it brought; false once closed. */
     private boolean step() throws InterruptedException {
         long next = NEVER;
         synchronized (lock) {
             if (closed) {
                 return false;
             }
-            for (Watched w : watched) {
-                next = Math.min(next, w.due());
-            }
             for (Dir d : dirs.values()) {
                 next = Math.min(next, d.retryAt);
             }
         }
-        long wait = next == NEVER ? NEVER : Math.max(0, next - now());
-        if (watchService != null) {
-            WatchKey k =
-                    wait == 0 ? watchService.poll() : watchService.poll(Math.min(wait, MAX_WAIT), TimeUnit.NANOSECONDS);
-            while (k != null) {
-                handle(k);
-                k = watchService.poll();
-            }
-        } else if (wait > 0) {
-            synchronized (lock) {
-                if (!wakeup && !closed) {
-                    lock.wait(wait == NEVER ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(wait)));
+        long wait = next == NEVER ? TimeUnit.SECONDS.toNanos(1) : Math.max(0, next - System.nanoTime());
+        WatchKey k = wait == 0 ? watchService.poll() : watchService.poll(wait, TimeUnit.NANOSECONDS);
+        while (k != null) {
+            handle(k);
+            k = watchService.poll();
+        }
+        List<Watched> rescan = new ArrayList<>();
+        long now = System.nanoTime();
+        synchronized (lock) {
+            for (Dir d : dirs.values()) {
+                if (d.key == null && d.retryAt <= now && register(d, now)) {
+                    log.info("watching {} again", d.path);
+                    rescan.addAll(d.members);
                 }
-                wakeup = false;
             }
         }
-        runDue();
+        tell(rescan);
         return true;
     }
 
@@ -265,7 +241,7 @@ final class FileWatcher {
             overflow |= e.kind() == OVERFLOW;
         }
         boolean valid = k.reset();
-        long now = now();
+        List<Watched> notify;
         synchronized (lock) {
             Dir d = byKey.get(k);
             if (d == null) {
@@ -274,44 +250,29 @@ final class FileWatcher {
             if (overflow) {
                 // Events were dropped, for this key or (a kernel overflow) for all: rescan everything.
                 log.info("watch events overflowed in {}; rescanning every watched directory", d.path);
-                watched.forEach(w -> w.dirty(now));
+                notify = new ArrayList<>(watched);
             } else {
-                d.members.forEach(w -> w.dirty(now));
+                notify = new ArrayList<>(d.members);
             }
             if (!valid) {
                 // The directory was deleted or replaced: the key is dead and events queued before are lost.
                 byKey.remove(k);
                 d.key = null;
                 d.backoff = REGISTER_BACKOFF_MIN;
-                d.retryAt = now + d.backoff;
+                d.retryAt = System.nanoTime() + d.backoff;
                 log.info("{} is gone or was replaced; watching it again once it exists", d.path);
             }
         }
+        tell(notify);
     }
 
-    private void runDue() {
-        List<Watched> due = new ArrayList<>();
-        long now = now();
-        synchronized (lock) {
-            if (watchService != null) {
-                for (Dir d : dirs.values()) {
-                    if (d.key == null && d.retryAt <= now) {
-                        register(d, now, true);
-                    }
-                }
-            }
-            for (Watched w : watched) {
-                if (w.due() <= now) {
-                    due.add(w);
-                }
-            }
-        }
-        for (Watched w : due) {
+    private static void tell(Collection<Watched> sources) {
+        for (Watched w : sources) {
             try {
-                w.runIfDue(now());
+                w.changed();
             } catch (RuntimeException | Error e) {
-                // A source reports its own failures; this is the last line, so the other sources still run.
-                log.error("reading a secret file failed unexpectedly", e);
+                // A source reports its own failures; this is the last line, so the other sources still hear.
+                log.error("a file source failed to take a change", e);
             }
         }
     }

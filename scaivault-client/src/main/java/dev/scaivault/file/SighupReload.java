@@ -41,7 +41,7 @@ public final class SighupReload implements AutoCloseable {
         if (installed == null) {
             SignalHandler prev = Signal.handle(HUP, sig -> {
                 log.info("SIGHUP received: re-reading every secret file");
-                FileSecretSource.refreshAll();
+                WatchedFile.refreshAll();
             });
             if (prev == SignalHandler.SIG_IGN) {
                 // The JVM keeps a signal the parent ignored (nohup, some supervisors) ignored, whatever we ask.

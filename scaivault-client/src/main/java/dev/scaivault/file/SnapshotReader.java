@@ -1,6 +1,6 @@
 package dev.scaivault.file;
 
-import dev.scaivault.internal.BoundedFiles;
+import dev.scaivault.BoundedFiles;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

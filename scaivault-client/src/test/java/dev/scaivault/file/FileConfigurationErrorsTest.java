@@ -3,6 +3,9 @@ package dev.scaivault.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.scaivault.SecretUnavailableException;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,60 +34,57 @@ class FileConfigurationErrorsTest {
 
         dev.scaivault.testkit.leak.LeakCheck.secret("hunter2hunter2");
         Path yaml = Files.writeString(tmp.resolve("db.yaml"), "username: app\npassword: hunter2hunter2\n");
-        assertThat(message(FileSecretException.class, () -> FileSecretSource.builder(yaml)
+        assertThat(message(FileSecretException.class, () -> FileSource.builder(yaml)
                         .build()))
                 .isEqualTo("cannot start file:" + yaml + ": file " + yaml + ": the format of .yaml files is unknown"
                         + " (formats: auto, json, envelope, dotenv, properties, directory); convert it, or set"
                         + " format(...) if it is one of those");
         // An explicit format is believed, whatever the name.
         Path env = Files.writeString(tmp.resolve("really-dotenv.yaml"), "username=app\n");
-        try (FileSecretSource s =
-                FileSecretSource.builder(env).format(FileFormat.DOTENV).build()) {
+        try (SecretSource<FileSecret> s =
+                FileSource.builder(env).format(FileFormat.DOTENV).build()) {
             assertThat(s.current().values()).containsKey("username");
         }
     }
 
     @Test
     void badDuration() {
-        FileSecretSource.Builder b = FileSecretSource.builder(tmp.resolve("x"));
+        FileSource.Builder b = FileSource.builder(tmp.resolve("x"));
         assertThat(message(IllegalArgumentException.class, () -> b.quietPeriod(Duration.ZERO)))
-                .isEqualTo("quietPeriod must be positive: PT0S");
+                .isEqualTo("quietPeriod must be positive, not PT0S");
         assertThat(message(IllegalArgumentException.class, () -> b.pollInterval(Duration.ofSeconds(-1))))
-                .isEqualTo("pollInterval must be positive: PT-1S");
+                .isEqualTo("pollInterval must be positive, not PT-1S");
         assertThat(message(IllegalArgumentException.class, () -> b.maxDelay(null)))
-                .isEqualTo("maxDelay must be positive: null");
+                .isEqualTo("maxDelay must be positive, not null");
         assertThat(message(IllegalArgumentException.class, () -> b.maxSize(0)))
-                .isEqualTo("maxSize must be positive: 0");
+                .isEqualTo("maxSize must be positive, not 0");
     }
 
     @Test
     void missingRequiredProperty() {
-        assertThat(message(NullPointerException.class, () -> FileSecretSource.builder(null)))
-                .isEqualTo("FileSecretSource: path must not be null");
-        assertThat(message(NullPointerException.class, () -> FileCredentialSource.builder(null)))
-                .isEqualTo("FileSecretSource: path must not be null");
-        assertThat(message(NullPointerException.class, () -> FileSecretSource.builder(tmp.resolve("x"))
+        assertThat(message(IllegalArgumentException.class, () -> FileSource.builder(null)))
+                .isEqualTo("path must not be null");
+        assertThat(message(IllegalArgumentException.class, () -> FileSource.builder(tmp.resolve("x"))
                         .format(null)))
                 .isEqualTo("format must not be null");
-        assertThat(message(IllegalArgumentException.class, () -> FileCredentialSource.builder(tmp.resolve("x"))
-                        .usernameKey("")))
-                .isEqualTo("usernameKey must not be empty");
+        assertThat(message(IllegalArgumentException.class, () -> Credentials.fromKeys("", "password")))
+                .isEqualTo("usernameKey must not be empty, not ''");
     }
 
     @Test
     void missingOrUnreadableFile() throws Exception {
         Path missing = tmp.resolve("missing.env");
-        assertThat(message(FileSecretException.class, () -> FileSecretSource.builder(missing)
+        assertThat(message(FileSecretException.class, () -> FileSource.builder(missing)
                         .build()))
                 .startsWith("cannot start file:" + missing + ": ")
                 .contains(missing.toString())
                 .contains("does not exist");
 
         Path creds = Files.writeString(tmp.resolve("creds.env"), "user=app\n");
-        assertThat(message(FileSecretException.class, () -> FileCredentialSource.builder(creds)
-                        .build()))
+        assertThat(message(
+                        SecretUnavailableException.class,
+                        () -> FileSource.builder(creds).build().map(Credentials.fromKeys())))
                 .contains(creds.toString())
-                .contains("username")
-                .contains("missing");
+                .contains("key username is missing");
     }
 }

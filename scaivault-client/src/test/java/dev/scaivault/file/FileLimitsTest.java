@@ -3,6 +3,7 @@ package dev.scaivault.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.scaivault.source.SecretSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Collectors;
@@ -20,7 +21,7 @@ class FileLimitsTest {
     }
 
     private FileSecretException refused(Path p) {
-        try (FileSecretSource s = FileSecretSource.builder(p).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(p).build()) {
             throw new AssertionError("accepted " + s.current());
         } catch (FileSecretException e) {
             return e;
@@ -31,7 +32,7 @@ class FileLimitsTest {
     void aFileOverMaxSizeIsRefused() throws Exception {
         Path f = Files.writeString(tmp.resolve("db.env"), "PASSWORD=" + "x".repeat(200));
 
-        assertThatThrownBy(() -> FileSecretSource.builder(f).maxSize(100).build())
+        assertThatThrownBy(() -> FileSource.builder(f).maxSize(100).build())
                 .isInstanceOf(FileSecretException.class)
                 .hasMessageContaining(f.toString())
                 .hasMessageContaining("over the size limit of 100 bytes (209 bytes; raise maxSize");
@@ -60,7 +61,7 @@ class FileLimitsTest {
     @Test
     void exactlyTheCapIsAccepted() throws Exception {
         Path f = Files.writeString(tmp.resolve("max.env"), lines(Formats.MAX_KEYS, "K%d=v"));
-        try (FileSecretSource s = FileSecretSource.builder(f).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(f).build()) {
             assertThat(s.current().values()).hasSize(Formats.MAX_KEYS);
         }
     }

@@ -7,6 +7,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.KubeletVolume;
 import dev.scaivault.testkit.files.RenameOverWriter;
 import java.nio.file.Files;
@@ -51,7 +53,7 @@ class FileSecretsNeverLoggedIT {
         w.write(f, "{\"username\":\"app\",\"password\":\"" + SECRET + "-1\"}");
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("vol"));
         vol.writeStrings(Map.of("username", "app", "password", SECRET + "-1"));
-        try (FileSecretSource s = FileSecretSource.builder(f)
+        try (SecretSource<FileSecret> s = FileSource.builder(f)
                         .maxSize(200)
                         .validator(x -> {
                             if (x.values().get("password").endsWith("-3")) {
@@ -60,7 +62,8 @@ class FileSecretsNeverLoggedIT {
                         })
                         .onError(errors::add)
                         .build();
-                FileCredentialSource c = FileCredentialSource.builder(vol.dir()).build()) {
+                SecretSource<Credentials> c =
+                        FileSource.builder(vol.dir()).build().map(Credentials.fromKeys())) {
             texts.add(s.current().toString());
             texts.add(c.current().toString());
             // Each a different kind of rejection, each containing the secret somewhere.
@@ -92,7 +95,8 @@ class FileSecretsNeverLoggedIT {
         Path env = tmp.resolve("s").resolve("db.env");
         for (String content : new String[] {SECRET + "\n", "A=\"" + SECRET + "\n", "1" + SECRET + "=x\n"}) {
             w.write(env, content);
-            try (FileSecretSource s = FileSecretSource.builder(env).startEmpty().build()) {
+            try (SecretSource<FileSecret> s =
+                    FileSource.builder(env).startWithoutValue().build()) {
                 texts.add(s.status().toString());
             }
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.KubeletVolume;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +97,7 @@ class HostileFilesIT {
         return Map.of("username", new Text("app"), "password", new Text(password));
     }
 
-    static String errorOf(FileSecretSource s) {
+    static String errorOf(SecretSource<FileSecret> s) {
         return s.status().lastError().orElse("");
     }
 
@@ -106,8 +107,8 @@ class HostileFilesIT {
         swap(a, creds("pw-a1"));
         KubeletVolume b = KubeletVolume.at(tmp.resolve("b"));
         b.writeStrings(Map.of("username", "app", "password", "pw-b1"));
-        try (FileSecretSource sa = FileSecretSource.builder(a).build();
-                FileSecretSource sb = FileSecretSource.builder(b.dir()).build()) {
+        try (SecretSource<FileSecret> sa = FileSource.builder(a).build();
+                SecretSource<FileSecret> sb = FileSource.builder(b.dir()).build()) {
             swap(a, Map.of("username", new Text("app"), "password", new Fifo()));
             await().atMost(PROMPTLY)
                     .until(() -> errorOf(sa).contains("password is a FIFO, socket or device, not a regular file"));
@@ -131,7 +132,7 @@ class HostileFilesIT {
     void aKeyThatIsADirectoryFailsTheUpdateInsteadOfBeingLeftOut() throws Exception {
         Path a = tmp.resolve("a");
         swap(a, creds("pw-1"));
-        try (FileSecretSource s = FileSecretSource.builder(a).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(a).build()) {
             swap(a, Map.of("username", new Text("app"), "password", new Dir()));
             // Was: the key was dropped and a secret without a password published.
             await().atMost(PROMPTLY).until(() -> errorOf(s).contains("password is a directory, not a regular file"));
@@ -143,7 +144,7 @@ class HostileFilesIT {
     void bytesThatAreNotUtf8InAVolumeAreRefusedLikeInEveryOtherFormat() throws Exception {
         Path a = tmp.resolve("a");
         swap(a, creds("pw-1"));
-        try (FileSecretSource s = FileSecretSource.builder(a).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(a).build()) {
             swap(a, Map.of("username", new Text("app"), "password", new Bytes(new byte[] {'p', (byte) 0xc3, 'w'})));
             await().atMost(PROMPTLY).until(() -> errorOf(s).contains("file password: is not valid UTF-8"));
             assertThat(s.current().values()).containsEntry("password", "pw-1");
@@ -156,7 +157,7 @@ class HostileFilesIT {
         Files.writeString(outside.resolve("password"), "not-a-secret-of-this-volume");
         Path a = tmp.resolve("a");
         swap(a, creds("pw-1"));
-        try (FileSecretSource s = FileSecretSource.builder(a).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(a).build()) {
             relink(a, outside.toAbsolutePath());
             // Was: followed, and the whole directory it named was published as the secret.
             await().atMost(PROMPTLY).until(() -> errorOf(s)
@@ -165,7 +166,7 @@ class HostileFilesIT {
             relink(a, Path.of("..", "elsewhere"));
             await().atMost(PROMPTLY).until(() -> errorOf(s).contains("..data points to ../elsewhere"));
         }
-        assertThatThrownBy(() -> FileSecretSource.builder(a).build())
+        assertThatThrownBy(() -> FileSource.builder(a).build())
                 .isInstanceOf(FileSecretException.class)
                 .hasMessageContaining("outside the volume");
     }
@@ -175,22 +176,22 @@ class HostileFilesIT {
         Path dir = Files.createDirectories(tmp.resolve("plain"));
         Files.writeString(dir.resolve("username"), "app");
         mkfifo(dir.resolve("password"));
-        assertTimeoutPreemptively(PROMPTLY, () -> assertThatThrownBy(
-                        () -> FileSecretSource.builder(dir).build())
-                .isInstanceOf(FileSecretException.class)
-                .hasMessageContaining(
-                        "directory " + dir + ": password is a FIFO, socket or device, not a regular file"));
+        assertTimeoutPreemptively(
+                PROMPTLY, () -> assertThatThrownBy(() -> FileSource.builder(dir).build())
+                        .isInstanceOf(FileSecretException.class)
+                        .hasMessageContaining(
+                                "directory " + dir + ": password is a FIFO, socket or device, not a regular file"));
 
         Files.delete(dir.resolve("password"));
         Path outside = Files.writeString(tmp.resolve("shadow"), "x");
         Files.createSymbolicLink(dir.resolve("password"), outside);
-        assertThatThrownBy(() -> FileSecretSource.builder(dir).build())
+        assertThatThrownBy(() -> FileSource.builder(dir).build())
                 .hasMessageContaining("password is a symbolic link that leaves the directory");
 
         Files.delete(dir.resolve("password"));
         Files.writeString(dir.resolve(".real-password"), "pw-1");
         Files.createSymbolicLink(dir.resolve("password"), Path.of(".real-password"));
-        try (FileSecretSource s = FileSecretSource.builder(dir).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(dir).build()) {
             assertThat(s.current().values()).containsEntry("password", "pw-1");
         }
     }
@@ -201,14 +202,14 @@ class HostileFilesIT {
         KubeletVolume b = KubeletVolume.at(tmp.resolve("b"));
         a.writeStrings(Map.of("username", "app", "password", "pw-1"));
         b.writeStrings(Map.of("username", "app", "password", "pw-1"));
-        try (FileSecretSource sa = FileSecretSource.builder(a.dir())
+        try (SecretSource<FileSecret> sa = FileSource.builder(a.dir())
                         .validator(s -> {
                             if (s.values().get("password").startsWith("bad")) {
                                 throw new AssertionError("password must not start with bad");
                             }
                         })
                         .build();
-                FileSecretSource sb = FileSecretSource.builder(b.dir()).build()) {
+                SecretSource<FileSecret> sb = FileSource.builder(b.dir()).build()) {
             a.writeStrings(Map.of("username", "app", "password", "bad-2"));
             await().atMost(PROMPTLY).until(() -> errorOf(sa).contains("java.lang.AssertionError"));
             assertThat(sa.current().values()).containsEntry("password", "pw-1");
@@ -227,8 +228,8 @@ class HostileFilesIT {
         Path dir = Files.createDirectories(tmp.resolve("csi"));
         KubeletVolume vol = KubeletVolume.at(dir).order(KubeletVolume.Order.LEGACY);
         // A quiet period far longer than the waits below: only reading the volume at once can meet them.
-        try (FileSecretSource s = FileSecretSource.builder(dir)
-                .startEmpty()
+        try (SecretSource<FileSecret> s = FileSource.builder(dir)
+                .startWithoutValue()
                 .quietPeriod(Duration.ofSeconds(8))
                 .maxDelay(Duration.ofSeconds(20))
                 .build()) {

@@ -3,6 +3,7 @@ package dev.scaivault.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.KubeletVolume;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,7 +55,7 @@ class KubeletVolumeIT {
     void scenario1InitialMountLoadsOnceAndNothingElse() {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db"));
         vol.writeStrings(creds("v1"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             assertThat(s.current().values()).isEqualTo(creds("v1"));
             assertThat(s.current().format()).isEqualTo(FileFormat.DIRECTORY);
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
@@ -68,7 +69,7 @@ class KubeletVolumeIT {
     void scenario2UpdateDeliversOnce(KubeletVolume.Order order) throws Exception {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db")).order(order);
         vol.writeStrings(creds("v1"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             assertThat(vol.writeStrings(creds("v2"))).isTrue();
             r.awaitCount(2);
@@ -83,7 +84,7 @@ class KubeletVolumeIT {
         int gid = (Integer) Files.getAttribute(tmp, "unix:gid");
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db")).fsGroup(gid);
         vol.writeStrings(creds("v1"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             vol.writeStrings(creds("v2"));
             r.awaitCount(2);
@@ -98,8 +99,8 @@ class KubeletVolumeIT {
     void scenario2OneFileOfAVolumeIsReadThroughThePinnedDirectory(KubeletVolume.Order order) {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("cfg")).order(order);
         vol.writeStrings(Map.of("db.json", "{\"username\":\"app\",\"password\":\"pw-v1\"}", "other", "x"));
-        try (FileSecretSource s =
-                FileSecretSource.builder(vol.dir().resolve("db.json")).build()) {
+        try (SecretSource<FileSecret> s =
+                FileSource.builder(vol.dir().resolve("db.json")).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             assertThat(s.current().format()).isEqualTo(FileFormat.JSON);
             vol.writeStrings(Map.of("db.json", "{\"username\":\"app\",\"password\":\"pw-v2\"}", "other", "x"));
@@ -115,7 +116,7 @@ class KubeletVolumeIT {
     void scenario3KeyAdded(KubeletVolume.Order order) throws Exception {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db")).order(order);
         vol.writeStrings(creds("v1"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             Map<String, String> v2 = creds("v1");
             v2.put("host", "db.internal");
@@ -134,7 +135,7 @@ class KubeletVolumeIT {
         Map<String, String> v1 = creds("v1");
         v1.put("host", "db.internal");
         vol.writeStrings(v1);
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             vol.writeStrings(creds("v1"));
             r.awaitCount(2);
@@ -150,7 +151,7 @@ class KubeletVolumeIT {
     void scenario5NoChangeResyncWritesNothingAndDeliversNothing() {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db"));
         vol.writeStrings(creds("v1"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             assertThat(vol.writeStrings(creds("v1"))).isFalse();
             r.assertStaysAt(1);
@@ -161,7 +162,7 @@ class KubeletVolumeIT {
     void scenario5VariantOnlyAMissingVisibleSymlinkIsRecreated() {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db"));
         vol.writeStrings(creds("v1"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             vol.removeVisibleSymlink("password");
             assertThat(vol.writeStrings(creds("v1"))).isFalse();
@@ -176,7 +177,7 @@ class KubeletVolumeIT {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("serviceaccount"));
         Map<String, String> v1 = Map.of("token", "eyJ.one", "ca.crt", "-----BEGIN CERT-----", "namespace", "prod");
         vol.writeStrings(v1);
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, x -> x.values().keySet().equals(v1.keySet()));
             Map<String, String> v2 = new LinkedHashMap<>(v1);
             v2.put("token", "eyJ.two");
@@ -192,7 +193,7 @@ class KubeletVolumeIT {
     void scenario7CsiRotationTenPollsFiveChanges() throws Exception {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("csi")).order(KubeletVolume.Order.LEGACY);
         vol.writeStrings(creds("v0"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             int version = 0;
             int expected = 1;
@@ -222,8 +223,8 @@ class KubeletVolumeIT {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db"));
         vol.writeStrings(creds("v1"));
         List<FileSecretException> errors = new CopyOnWriteArrayList<>();
-        try (FileSecretSource s =
-                FileSecretSource.builder(vol.dir()).onError(errors::add).build()) {
+        try (SecretSource<FileSecret> s =
+                FileSource.builder(vol.dir()).onError(errors::add).build()) {
             Recorder r = Recorder.on(s, KubeletVolumeIT::wholeCreds);
             vol.vanish();
             await().atMost(Recorder.WITHIN).until(() -> !errors.isEmpty());
@@ -241,7 +242,7 @@ class KubeletVolumeIT {
     void scenario12BurstOfHundredUpdatesWhileTheListenerBlocks() throws Exception {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db"));
         vol.writeStrings(Map.of("cert", "v0", "key", "v0"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r =
                     Recorder.on(s, x -> x.values().get("cert").equals(x.values().get("key")));
             CountDownLatch release = new CountDownLatch(1);
@@ -275,7 +276,7 @@ class KubeletVolumeIT {
     void scenario13ReaderWriterStressNeverTearsAPair() throws Exception {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("tls"));
         vol.writeStrings(Map.of("tls.crt", "0", "tls.key", "0"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             AtomicInteger torn = new AtomicInteger();
             AtomicInteger reads = new AtomicInteger();
             Recorder r = Recorder.on(

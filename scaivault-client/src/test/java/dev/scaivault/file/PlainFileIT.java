@@ -3,6 +3,7 @@ package dev.scaivault.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.InPlaceWriter;
 import dev.scaivault.testkit.files.KubeletVolume;
 import dev.scaivault.testkit.files.PlainFiles;
@@ -47,7 +48,7 @@ class PlainFileIT {
     @Test
     void scenario8RenameOverLikeConsulTemplate() throws Exception {
         Path f = file("v1");
-        try (FileSecretSource s = FileSecretSource.builder(f).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(f).build()) {
             Recorder r = Recorder.on(s, PlainFileIT::whole);
             new RenameOverWriter().write(f, json("v2"));
             r.awaitCount(2);
@@ -64,7 +65,7 @@ class PlainFileIT {
         Path f = file("v1");
         int gid = (Integer) Files.getAttribute(tmp, "unix:gid");
         RenameOverWriter w = new RenameOverWriter().backup(true).chownAfter(gid).mode("rw-r-----");
-        try (FileSecretSource s = FileSecretSource.builder(f).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(f).build()) {
             Recorder r = Recorder.on(s, PlainFileIT::whole);
             w.write(f, json("v2"));
             r.awaitCount(2);
@@ -84,7 +85,7 @@ class PlainFileIT {
         String full = json("v2");
         String part1 = full.substring(0, full.length() / 2);
         String part2 = full.substring(full.length() / 2);
-        try (FileSecretSource s = FileSecretSource.builder(f).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(f).build()) {
             Recorder r = Recorder.on(s, PlainFileIT::whole);
             new InPlaceWriter(Duration.ofMillis(pauseMs)).write(f, part1, part2);
             r.awaitCount(2);
@@ -98,7 +99,7 @@ class PlainFileIT {
     @ValueSource(ints = {0, 200, 5000})
     void scenario10DeleteThenRecreate(int gapMs) throws Exception {
         Path f = file("v1");
-        try (FileSecretSource s = FileSecretSource.builder(f).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(f).build()) {
             Recorder r = Recorder.on(s, PlainFileIT::whole);
             PlainFiles.deleteAndRecreate(f, json("v2"), Duration.ofMillis(gapMs));
             r.awaitCount(2);
@@ -111,7 +112,7 @@ class PlainFileIT {
     @Test
     void scenario11WatchedDirectoryRemovedAndRecreated() throws Exception {
         Path f = file("v1");
-        try (FileSecretSource s = FileSecretSource.builder(f).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(f).build()) {
             Recorder r = Recorder.on(s, PlainFileIT::whole);
             PlainFiles.removeTree(f.getParent());
             Files.createDirectories(f.getParent());
@@ -130,7 +131,7 @@ class PlainFileIT {
     void scenario11VolumeDirectoryRemovedAndRecreated() {
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db"));
         vol.writeStrings(creds("v1"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, PlainFileIT::whole);
             PlainFiles.removeTree(vol.dir());
             KubeletVolume again = KubeletVolume.at(vol.dir());
@@ -146,7 +147,7 @@ class PlainFileIT {
     void scenario14InvalidContentIsRejectedAndTheNextValidOneDelivered() throws Exception {
         Path f = file("v1");
         List<FileSecretException> errors = new CopyOnWriteArrayList<>();
-        try (FileSecretSource s = FileSecretSource.builder(f)
+        try (SecretSource<FileSecret> s = FileSource.builder(f)
                 .format(FileFormat.JSON)
                 .onError(errors::add)
                 .build()) {
@@ -172,7 +173,7 @@ class PlainFileIT {
     void scenario14ValidatorRejectsAndTheNextAcceptedOneIsDelivered() throws Exception {
         Path f = file("v1");
         List<FileSecretException> errors = new CopyOnWriteArrayList<>();
-        try (FileSecretSource s = FileSecretSource.builder(f)
+        try (SecretSource<FileSecret> s = FileSource.builder(f)
                 .validator(x -> {
                     if (x.values().get("password").length() < 5) {
                         throw new IllegalArgumentException("password shorter than 5 characters");
@@ -195,8 +196,8 @@ class PlainFileIT {
         Path f = file("v1");
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("vol"));
         vol.writeStrings(creds("v1"));
-        try (FileSecretSource s = FileSecretSource.builder(f).build();
-                FileSecretSource v = FileSecretSource.builder(vol.dir()).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(f).build();
+                SecretSource<FileSecret> v = FileSource.builder(vol.dir()).build()) {
             Recorder r = Recorder.on(s, PlainFileIT::whole);
             Recorder rv = Recorder.on(v, PlainFileIT::whole);
             PlainFiles.chmod(f, "rw-------");
@@ -210,8 +211,8 @@ class PlainFileIT {
     void aVolumeMountedAfterAnEmptyStartIsWatchedItself() {
         Path dir = tmp.resolve("late");
         List<FileSecretException> errors = new CopyOnWriteArrayList<>();
-        try (FileSecretSource s =
-                FileSecretSource.builder(dir).startEmpty().onError(errors::add).build()) {
+        try (SecretSource<FileSecret> s =
+                FileSource.builder(dir).startWithoutValue().onError(errors::add).build()) {
             assertThat(s.status().hasValue()).isFalse();
             assertThat(errors).singleElement().asString().contains(dir + " does not exist");
             KubeletVolume vol = KubeletVolume.at(dir);
@@ -230,7 +231,7 @@ class PlainFileIT {
         RenameOverWriter w = new RenameOverWriter();
         w.write(dir.resolve("username"), "app");
         w.write(dir.resolve("password"), "pw-v1");
-        try (FileSecretSource s = FileSecretSource.builder(dir).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(dir).build()) {
             Recorder r = Recorder.on(s, PlainFileIT::whole);
             w.write(dir.resolve("password"), "pw-v2");
             r.awaitCount(2);

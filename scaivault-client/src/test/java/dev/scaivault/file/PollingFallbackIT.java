@@ -3,7 +3,8 @@ package dev.scaivault.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.scaivault.internal.Threads;
+import dev.scaivault.Time;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.KubeletVolume;
 import dev.scaivault.testkit.files.RenameOverWriter;
 import java.io.IOException;
@@ -26,7 +27,7 @@ class PollingFallbackIT {
             () -> {
                 throw new IOException("inotify instances exhausted (forced by the test)");
             },
-            Threads.daemonFactory("scaivault-test-poller"));
+            Time.daemons("scaivault-test-poller"));
 
     @AfterEach
     void stop() {
@@ -38,7 +39,7 @@ class PollingFallbackIT {
         assertThat(polling.polling()).isTrue();
         KubeletVolume vol = KubeletVolume.at(tmp.resolve("db"));
         vol.writeStrings(Map.of("username", "app", "password", "pw-v1"));
-        try (FileSecretSource s = FileSecretSource.builder(vol.dir())
+        try (SecretSource<FileSecret> s = FileSource.builder(vol.dir())
                 .pollInterval(POLL)
                 .watcher(polling)
                 .build()) {
@@ -57,8 +58,8 @@ class PollingFallbackIT {
     void pollingAlsoCoversPlainFiles() throws Exception {
         Path f = Files.createDirectories(tmp.resolve("s")).resolve("db.env");
         new RenameOverWriter().write(f, "PASSWORD=pw-v1\n");
-        try (FileSecretSource s =
-                FileSecretSource.builder(f).pollInterval(POLL).watcher(polling).build()) {
+        try (SecretSource<FileSecret> s =
+                FileSource.builder(f).pollInterval(POLL).watcher(polling).build()) {
             assertThat(s.current().format()).isEqualTo(FileFormat.DOTENV);
             Recorder r = Recorder.on(s, x -> x.values().containsKey("PASSWORD"));
             new RenameOverWriter().write(f, "PASSWORD=pw-v2\n");

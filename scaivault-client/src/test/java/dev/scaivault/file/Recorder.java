@@ -3,8 +3,9 @@ package dev.scaivault.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.scaivault.SecretChange;
-import dev.scaivault.SecretListener;
+import dev.scaivault.source.SecretChange;
+import dev.scaivault.source.SecretListener;
+import dev.scaivault.source.SecretSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ final class Recorder implements SecretListener<FileSecret> {
         this.whole = whole;
     }
 
-    static Recorder on(FileSecretSource source, Predicate<FileSecret> whole) {
+    static Recorder on(SecretSource<FileSecret> source, Predicate<FileSecret> whole) {
         Recorder r = new Recorder(whole);
         source.subscribe(r);
         await().atMost(WITHIN).until(() -> r.seen.size() == 1);

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.scaivault.internal.Threads;
+import dev.scaivault.Time;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.RenameOverWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,11 +26,11 @@ class SighupReloadIT {
                 () -> {
                     throw new IOException("no watch service in this test");
                 },
-                Threads.daemonFactory("scaivault-test-poller"));
+                Time.daemons("scaivault-test-poller"));
         Path f = Files.createDirectories(tmp.resolve("s")).resolve("db.json");
         new RenameOverWriter().write(f, "{\"password\":\"pw-v1\"}");
         try (SighupReload hup = SighupReload.install();
-                FileSecretSource s = FileSecretSource.builder(f)
+                SecretSource<FileSecret> s = FileSource.builder(f)
                         .pollInterval(Duration.ofMinutes(1))
                         .watcher(polling)
                         .build()) {

@@ -3,6 +3,7 @@ package dev.scaivault.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.KubeletVolume;
 import dev.scaivault.testkit.files.RenameOverWriter;
 import java.nio.file.Files;
@@ -30,19 +31,19 @@ class SingleWatcherThreadIT {
 
     @Test
     void fortyVolumesAndFortyFilesInTwentyDirectoriesShareOneThread() throws Exception {
-        List<FileSecretSource> sources = new ArrayList<>();
+        List<SecretSource<FileSecret>> sources = new ArrayList<>();
         List<KubeletVolume> volumes = new ArrayList<>();
         try {
             for (int i = 0; i < 40; i++) {
                 KubeletVolume v = KubeletVolume.at(tmp.resolve("vol" + i));
                 v.writeStrings(Map.of("password", "pw-" + i));
                 volumes.add(v);
-                sources.add(FileSecretSource.builder(v.dir()).build());
+                sources.add(FileSource.builder(v.dir()).build());
             }
             for (int i = 0; i < 40; i++) {
                 Path f = Files.createDirectories(tmp.resolve("dir" + (i % 20))).resolve("s" + i + ".json");
                 new RenameOverWriter().write(f, "{\"password\":\"pw-" + i + "\"}");
-                sources.add(FileSecretSource.builder(f).build());
+                sources.add(FileSource.builder(f).build());
             }
             assertThat(watcherThreads()).containsExactly("scaivault-file-watcher-1");
             // And that one thread serves them all.
@@ -52,7 +53,7 @@ class SingleWatcherThreadIT {
                             sources.get(39).current().values().get("password").equals("pw-new"));
             assertThat(watcherThreads()).containsExactly("scaivault-file-watcher-1");
         } finally {
-            sources.forEach(FileSecretSource::close);
+            sources.forEach(SecretSource::close);
         }
     }
 }

@@ -5,9 +5,9 @@ import dev.scaivault.Lease;
 import dev.scaivault.ScaiVaultApiException;
 import dev.scaivault.ScaiVaultIoException;
 import dev.scaivault.testkit.leak.LeakCheck;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +47,7 @@ final class FakeDynamicSecrets implements DynamicSecrets {
 
     record Call(String op, String leaseId, Instant at) {}
 
-    private final Clock clock;
+    private final InstantSource clock;
     private final Map<String, Entry> leases = new LinkedHashMap<>();
     private final List<Call> calls = new ArrayList<>();
     private Duration defaultTtl = Duration.ofHours(1);
@@ -63,7 +63,7 @@ final class FakeDynamicSecrets implements DynamicSecrets {
             new java.util.concurrent.atomic.AtomicInteger();
     private int n;
 
-    FakeDynamicSecrets(Clock clock) {
+    FakeDynamicSecrets(InstantSource clock) {
         this.clock = clock;
     }
 

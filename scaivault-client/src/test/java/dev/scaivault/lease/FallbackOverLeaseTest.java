@@ -3,11 +3,12 @@ package dev.scaivault.lease;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.scaivault.AbstractSecretSource;
-import dev.scaivault.Credentials;
-import dev.scaivault.FallbackSource;
-import dev.scaivault.HandOff;
-import dev.scaivault.internal.ManualScheduler;
+import dev.scaivault.Time;
+import dev.scaivault.source.AbstractSecretSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.HandOff;
+import dev.scaivault.source.SecretSource;
+import dev.scaivault.testkit.ManualTime;
 import dev.scaivault.testkit.leak.LeakCheck;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,11 +25,11 @@ import org.junit.jupiter.api.Test;
 class FallbackOverLeaseTest {
     private static final Credentials BREAK_GLASS = Credentials.of("app", "glass-pw-3e1f0a9d", "file /x sha256:1");
 
-    private final ManualScheduler scheduler = new ManualScheduler();
+    private final ManualTime scheduler = new ManualTime();
     private final FakeDynamicSecrets fake =
-            new FakeDynamicSecrets(scheduler.clock()).ttl(Duration.ofSeconds(4), Duration.ofSeconds(12));
+            new FakeDynamicSecrets(scheduler).ttl(Duration.ofSeconds(4), Duration.ofSeconds(12));
     private final BreakGlass fallback = new BreakGlass();
-    private FallbackSource<Credentials> source;
+    private SecretSource<Credentials> source;
 
     static class BreakGlass extends AbstractSecretSource<Credentials> {
         volatile int refreshes;
@@ -52,21 +53,19 @@ class FallbackOverLeaseTest {
         }
     }
 
-    private LeasedCredentialSource unreachableLease() {
+    private LeaseKeeper unreachableLease() {
         LeakCheck.secret(BREAK_GLASS.password(), FakeDynamicSecrets.passwordOf(1), FakeDynamicSecrets.passwordOf(2));
         fake.down(true);
-        return LeasedCredentialSource.builder(fake, "postgres", "app")
-                .scheduler(scheduler)
-                .executor(Runnable::run)
+        return (LeaseKeeper) new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
                 .random(new Random(7))
-                .startWithoutValue(true)
+                .startWithoutValue()
                 .build();
     }
 
     @Test
     void startsOnTheFallbackAndTakesTheLeaseWhenTheBackgroundRetrySucceeds() {
-        LeasedCredentialSource lease = unreachableLease();
-        source = FallbackSource.of(lease, fallback);
+        LeaseKeeper lease = unreachableLease();
+        source = lease.withFallback(fallback);
         assertThat(source.current()).isSameAs(BREAK_GLASS);
         assertThat(source.status().lastError()).hasValueSatisfying(e -> assertThat(e)
                 .startsWith("serving fallback file:/run/secrets/db: lease:postgres/app has no value yet: ")
@@ -78,7 +77,7 @@ class FallbackOverLeaseTest {
             handOffs.add(c.deferHandOff());
         });
         scheduler.advance(Duration.ofSeconds(5));
-        assertThat(source.servingFallback()).isTrue();
+        assertThat(source.status().servingFallback()).isTrue();
         fake.down(false);
         // Small steps: one long advance would also run the lease's renewals and rotations.
         while (!lease.status().hasValue()) {
@@ -100,8 +99,8 @@ class FallbackOverLeaseTest {
 
     @Test
     void refreshOnTheFallbackGeneratesALeaseAtOnceWhenScaiVaultAnswers() throws Exception {
-        LeasedCredentialSource lease = unreachableLease();
-        source = FallbackSource.of(lease, fallback);
+        LeaseKeeper lease = unreachableLease();
+        source = lease.withFallback(fallback);
 
         CompletableFuture<Credentials> stillDown = source.refreshNow();
         scheduler.runDue();
@@ -113,19 +112,18 @@ class FallbackOverLeaseTest {
         scheduler.runDue();
         assertThat(up.get(5, TimeUnit.SECONDS).origin()).isEqualTo("lease lease_1");
         assertThat(fallback.refreshes).isEqualTo(1);
-        assertThat(source.servingFallback()).isFalse();
+        assertThat(source.status().servingFallback()).isFalse();
         assertThat(source.current().origin()).isEqualTo("lease lease_1");
     }
 
     @Test
     void closeRevokesTheLease() {
         fake.down(false);
-        LeasedCredentialSource lease = LeasedCredentialSource.builder(fake, "postgres", "app")
-                .scheduler(scheduler)
-                .executor(Runnable::run)
-                .random(new Random(7))
-                .build();
-        source = FallbackSource.of(lease, fallback);
+        LeaseKeeper lease =
+                (LeaseKeeper) new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
+                        .random(new Random(7))
+                        .build();
+        source = lease.withFallback(fallback);
         assertThat(fallback.status().hasValue()).isFalse();
         source.close();
         assertThat(fake.calls("revoke")).hasSize(1);
@@ -133,7 +131,7 @@ class FallbackOverLeaseTest {
 
     @Test
     void refreshFailureOnBothIsReported() {
-        LeasedCredentialSource lease = unreachableLease();
+        LeaseKeeper lease = unreachableLease();
         fallback.close();
         BreakGlass other = new BreakGlass() {
             @Override
@@ -142,7 +140,7 @@ class FallbackOverLeaseTest {
                         new dev.scaivault.SecretUnavailableException("file /run/secrets/db: not found"));
             }
         };
-        source = FallbackSource.of(lease, other);
+        source = lease.withFallback(other);
         CompletableFuture<Credentials> r = source.refreshNow();
         scheduler.runDue();
         assertThat(r)

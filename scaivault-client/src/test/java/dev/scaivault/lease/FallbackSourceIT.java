@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.scaivault.Auth;
-import dev.scaivault.Credentials;
-import dev.scaivault.FallbackSource;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.SecretUnavailableException;
-import dev.scaivault.SourceStatus;
-import dev.scaivault.file.FileCredentialSource;
+import dev.scaivault.file.FileSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
+import dev.scaivault.source.SourceStatus;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.leak.LeakCheck;
@@ -67,8 +67,8 @@ class FallbackSourceIT {
         server.close();
     }
 
-    private LeasedCredentialSource.Builder lease() {
-        return LeasedCredentialSource.builder(vault.dynamic(), "mem", "app")
+    private LeaseSource.Builder lease() {
+        return LeaseSource.builder(vault, "mem", "app")
                 .ttl(Duration.ofSeconds(4))
                 .closeTimeout(Duration.ofSeconds(5));
     }
@@ -84,9 +84,8 @@ class FallbackSourceIT {
 
     @Test
     void withAFileFallbackItStartsOnTheFileAndMovesToTheLeaseWhenScaiVaultAnswers() {
-        FileCredentialSource file = FileCredentialSource.builder(breakGlass).build();
-        FallbackSource<Credentials> source =
-                FallbackSource.of(lease().startWithoutValue(true).build(), file);
+        SecretSource<Credentials> file = FileSource.builder(breakGlass).build().map(Credentials.fromKeys());
+        SecretSource<Credentials> source = lease().startWithoutValue().build().withFallback(file);
         String leaseAtClose;
         try {
             assertThat(source.current().username()).isEqualTo("breakglass");
@@ -112,7 +111,7 @@ class FallbackSourceIT {
             Credentials leased = source.current();
             assertThat(server.leases())
                     .anySatisfy(l -> assertThat(leased.origin()).endsWith(l.id()));
-            assertThat(source.servingFallback()).isFalse();
+            assertThat(source.status().servingFallback()).isFalse();
             assertThat(source.status().stale()).isFalse();
             await().atMost(Duration.ofSeconds(5)).until(() -> !file.status().hasValue());
             await().atMost(Duration.ofSeconds(5)).until(() -> seen.size() >= 2);

@@ -8,8 +8,8 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.scaivault.Lease;
-import dev.scaivault.internal.ManualScheduler;
-import dev.scaivault.internal.Scheduler;
+import dev.scaivault.Time;
+import dev.scaivault.testkit.ManualTime;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -23,19 +23,16 @@ import org.slf4j.LoggerFactory;
  * the value is published, nothing is revoked twice and close does not wait longer than it must.
  */
 class LeaseContainmentTest {
-    private final ManualScheduler scheduler = new ManualScheduler();
-    private final FakeDynamicSecrets fake = new FakeDynamicSecrets(scheduler.clock());
+    private final ManualTime scheduler = new ManualTime();
+    private final FakeDynamicSecrets fake = new FakeDynamicSecrets(scheduler);
 
-    private LeasedCredentialSource.Builder onVirtualTime() {
-        return LeasedCredentialSource.builder(fake, "postgres", "app")
-                .scheduler(scheduler)
-                .executor(Runnable::run)
-                .random(new Random(7));
+    private LeaseSource.Builder onVirtualTime() {
+        return new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app").random(new Random(7));
     }
 
     @Test
     void anErrorFromARenewalIsAFailureLikeAnyOtherAndTheScheduleGoesOn() {
-        try (LeasedCredentialSource s = onVirtualTime().build()) {
+        try (LeaseKeeper s = (LeaseKeeper) onVirtualTime().build()) {
             String first = s.currentLeaseId().orElseThrow();
             fake.failNextRenewWith(new OutOfMemoryError("an absurd answer"));
             // Was: the Error escaped the task, nothing was scheduled after it, and the lease ran out.
@@ -48,7 +45,7 @@ class LeaseContainmentTest {
 
     @Test
     void aLeaseListenerThatThrowsAnAssertionErrorDoesNotStopTheLeaseFromBeingPublishedAndKept() {
-        LeaseEvents failing = new LeaseEvents() {
+        LeaseListener failing = new LeaseListener() {
             @Override
             public void created(Lease lease) {
                 throw new AssertionError("a metrics listener's own check");
@@ -60,7 +57,7 @@ class LeaseContainmentTest {
             }
         };
         // Was: the AssertionError escaped build() after the lease was generated and before it was published.
-        try (LeasedCredentialSource s = onVirtualTime().listener(failing).build()) {
+        try (LeaseKeeper s = (LeaseKeeper) onVirtualTime().listener(failing).build()) {
             assertThat(s.current().username()).startsWith("v-app-");
             scheduler.advance(Duration.ofHours(5));
             assertThat(s.status().usableAt(scheduler.now())).isTrue();
@@ -69,14 +66,13 @@ class LeaseContainmentTest {
 
     @Test
     void closeWhileARevocationIsInFlightWaitsForItInsteadOfRevokingTwice() throws Exception {
-        Logger logger = (Logger) LoggerFactory.getLogger(LeasedCredentialSource.class);
+        Logger logger = (Logger) LoggerFactory.getLogger(Retirement.class);
         ListAppender<ILoggingEvent> log = new ListAppender<>();
         log.start();
         logger.addAppender(log);
         FakeDynamicSecrets real = new FakeDynamicSecrets(java.time.Clock.systemUTC());
         try {
-            LeasedCredentialSource s = LeasedCredentialSource.builder(real, "postgres", "app")
-                    .scheduler(Scheduler.system())
+            LeaseKeeper s = (LeaseKeeper) new LeaseSource.Builder(real, Time.system(), "postgres", "app")
                     .closeTimeout(Duration.ofMinutes(1))
                     .build();
             String first = s.currentLeaseId().orElseThrow();

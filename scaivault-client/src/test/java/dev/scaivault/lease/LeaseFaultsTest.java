@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.VirtualTime;
-import dev.scaivault.internal.ManualScheduler;
+import dev.scaivault.Time;
 import dev.scaivault.testkit.Fault;
+import dev.scaivault.testkit.ManualTime;
 import dev.scaivault.testkit.RecordedRequest;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
@@ -27,11 +27,11 @@ import org.junit.jupiter.api.Test;
 class LeaseFaultsTest {
     private static final String TOKEN = "skt_lease_faults_token_1c7d";
 
-    private final ManualScheduler time = new ManualScheduler(Instant.now());
-    private final LeasedCredentialSourceTest.RecordingEvents events = new LeasedCredentialSourceTest.RecordingEvents();
+    private final ManualTime time = new ManualTime(Instant.now());
+    private final LeaseKeeperTest.RecordingEvents events = new LeaseKeeperTest.RecordingEvents();
     private ScaiVaultDevServer server;
     private ScaiVault vault;
-    private LeasedCredentialSource source;
+    private LeaseKeeper source;
 
     @BeforeEach
     void start() {
@@ -42,14 +42,14 @@ class LeaseFaultsTest {
                 .inMemoryEngine("mem")
                 .dynamicRole("mem", "app", RoleConfig.of(Duration.ofHours(1), Duration.ofHours(24)))
                 .start();
-        // The client on the keeper's clock: both measure the lease's life on the same time line.
-        vault = VirtualTime.on(ScaiVault.builder().url(server.baseUrl()).auth(Auth.token(TOKEN)), time)
+        // The keeper inherits the client's time: both measure the lease's life on the same time line.
+        vault = ScaiVault.builder()
+                .url(server.baseUrl())
+                .auth(Auth.token(TOKEN))
+                .time(Time.of(time, time))
                 .build();
-        source = LeasedCredentialSource.builder(vault.dynamic(), "mem", "app")
-                .scheduler(time)
-                .executor(Runnable::run)
-                .listener(events)
-                .build();
+        source = (LeaseKeeper)
+                LeaseSource.builder(vault, "mem", "app").listener(events).build();
         LeakCheck.secret(source.current().password());
     }
 

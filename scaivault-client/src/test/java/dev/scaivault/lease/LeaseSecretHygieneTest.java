@@ -9,7 +9,8 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
 import dev.scaivault.ScaiVaultApiException;
-import dev.scaivault.internal.ManualScheduler;
+import dev.scaivault.Time;
+import dev.scaivault.testkit.ManualTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,14 +43,11 @@ class LeaseSecretHygieneTest {
 
     @Test
     void noSecretInLogsMessagesEventsOrToString() {
-        ManualScheduler scheduler = new ManualScheduler();
-        FakeDynamicSecrets fake =
-                new FakeDynamicSecrets(scheduler.clock()).ttl(Duration.ofSeconds(4), Duration.ofSeconds(12));
-        LeasedCredentialSourceTest.RecordingEvents events = new LeasedCredentialSourceTest.RecordingEvents();
+        ManualTime scheduler = new ManualTime();
+        FakeDynamicSecrets fake = new FakeDynamicSecrets(scheduler).ttl(Duration.ofSeconds(4), Duration.ofSeconds(12));
+        LeaseKeeperTest.RecordingEvents events = new LeaseKeeperTest.RecordingEvents();
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
-        LeasedCredentialSource s = LeasedCredentialSource.builder(fake, "postgres", "app")
-                .scheduler(scheduler)
-                .executor(Runnable::run)
+        LeaseKeeper s = (LeaseKeeper) new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
                 .listener(events)
                 .random(new Random(3))
                 .build();
@@ -63,7 +61,7 @@ class LeaseSecretHygieneTest {
                 fake.failRenew(new ScaiVaultApiException("overloaded", 503, "service_unavailable", "req_1", null));
             } else if (i == 1800) {
                 fake.failRenew(null);
-                fake.revokeOutOfBand(LeasedCredentialSourceTest.leaseIdOf(s.current()));
+                fake.revokeOutOfBand(LeaseKeeperTest.leaseIdOf(s.current()));
             }
             scheduler.advance(Duration.ofMillis(10));
             seen.add(s.toString());

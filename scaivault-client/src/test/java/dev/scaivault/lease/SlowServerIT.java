@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import dev.scaivault.Auth;
-import dev.scaivault.Credentials;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.internal.Scheduler;
+import dev.scaivault.Time;
+import dev.scaivault.source.Credentials;
 import dev.scaivault.testkit.Fault;
 import dev.scaivault.testkit.RecordedRequest;
 import dev.scaivault.testkit.RoleConfig;
@@ -102,10 +102,10 @@ class SlowServerIT {
     void aRoleWhoseRenewalsHangDoesNotStarveTheOtherRoleOnTheSharedScheduler() {
         Set<Thread> before = scaivaultThreads();
         ScaiVault vault = client(Auth.token(TOKEN));
-        LeasedCredentialSource slow = keep(
-                LeasedCredentialSource.builder(vault.dynamic(), "mem", "slow").build());
-        LeasedCredentialSource fast = keep(
-                LeasedCredentialSource.builder(vault.dynamic(), "mem", "fast").build());
+        LeaseKeeper slow =
+                keep((LeaseKeeper) LeaseSource.builder(vault, "mem", "slow").build());
+        LeaseKeeper fast =
+                keep((LeaseKeeper) LeaseSource.builder(vault, "mem", "fast").build());
         String slowLease = slow.currentLeaseId().orElseThrow();
         String fastLease = fast.currentLeaseId().orElseThrow();
         LeakCheck.secret(slow.current().password(), fast.current().password());
@@ -185,7 +185,7 @@ class SlowServerIT {
                         == 2);
         // The background exchange is hanging now; the scheduler thread every lease of the JVM shares is free.
         CountDownLatch ran = new CountDownLatch(1);
-        Scheduler.system().schedule(Duration.ZERO, ran::countDown);
+        Time.system().scheduler().execute(ran::countDown);
         assertThat(ran.await(1, TimeUnit.SECONDS))
                 .as("a task on the shared scheduler ran while the exchange hung")
                 .isTrue();
