@@ -22,8 +22,8 @@ import java.util.Map;
 final class AdminCli {
     static final String USAGE = String.join(
             "\n",
-            "Usage: java -jar " + Standalone.JAR + " admin <command> [arguments] [--server URL] [--admin-token TOKEN]"
-                    + " [--json]",
+            "Usage: java -jar " + Standalone.JAR + " admin <command> [arguments]",
+            "           [--server URL] [--admin-token TOKEN] [--json]",
             "",
             "Rehearse failures against a running dev server (its control plane, /_devserver/...). Dev only.",
             "",
@@ -268,7 +268,12 @@ final class AdminCli {
             case "refuse": {
                 allowed(p);
                 arity(p, 1, 1, "refuse DURATION");
-                Duration d = Durations.parseOption(p.positional.get(0), "refuse");
+                Duration d;
+                try {
+                    d = Durations.parseOption(p.positional.get(0), "refuse");
+                } catch (IllegalArgumentException e) {
+                    throw new Usage(e.getMessage());
+                }
                 call(p, "POST", "refuse", Json.obj().put("for", d.toString()));
                 if (!p.json) {
                     out.println("refusing connections for " + human(d));

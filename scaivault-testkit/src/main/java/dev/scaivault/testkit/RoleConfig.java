@@ -49,7 +49,7 @@ public final class RoleConfig {
     public static final List<String> OWNER_CREATION = List.of(
             "CREATE ROLE \"{{name}}\" LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' IN ROLE \"{{owner}}\"",
             "ALTER ROLE \"{{name}}\" SET role = '{{owner}}'");
-    /** With an owner: anything the leased role still owns (it ran {@code RESET ROLE}) goes to the owner. */
+    /** With an owner: anything the leased role still owns (it ran {@code SET ROLE NONE}) goes to the owner. */
     public static final List<String> OWNER_REVOCATION = List.of(
             "REASSIGN OWNED BY \"{{name}}\" TO \"{{owner}}\"",
             "DROP OWNED BY \"{{name}}\"",

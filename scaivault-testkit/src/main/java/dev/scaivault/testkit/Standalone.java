@@ -32,8 +32,7 @@ final class Standalone {
     private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> MAP =
             new com.fasterxml.jackson.core.type.TypeReference<>() {};
     static final String JAR = "scaivault-testkit-<version>-server.jar";
-    static final String SYNOPSIS =
-            "usage: java -jar " + JAR + " [options]   |   java -jar " + JAR + " admin <command> [...]";
+    static final String SYNOPSIS = "usage: java -jar " + JAR + " [options]   or   ... admin <command> [...]";
 
     /** What the command line sets; defaults as documented in {@link #OPTIONS}. */
     static final class Settings {
@@ -176,7 +175,7 @@ final class Standalone {
     private static String usage() {
         StringBuilder b = new StringBuilder();
         b.append("Usage: java -jar ").append(JAR).append(" [options]\n");
-        b.append("       java -jar ").append(JAR).append(" admin <command> [...]   (admin --help: the commands)\n");
+        b.append("       java -jar ").append(JAR).append(" admin <command> [...]   (admin --help)\n");
         b.append('\n');
         b.append(
                 "A ScaiVault dev server, used like `vault server -dev`: the ScaiVault API over plain HTTP, state in\n");
@@ -187,10 +186,27 @@ final class Standalone {
         b.append(String.format(Locale.ROOT, "  %-26s %s%n", "-h, --help", "Show this help and exit."));
         for (Option o : OPTIONS) {
             String left = o.value == null ? o.name : o.name + ' ' + o.value;
-            b.append(String.format(Locale.ROOT, "  %-26s %s%n", left, o.help));
+            for (String line : wrap(o.help, 76)) {
+                b.append(String.format(Locale.ROOT, "  %-26s %s%n", left, line));
+                left = "";
+            }
             b.append(String.format(Locale.ROOT, "  %-26s Default: %s.%n", "", o.byDefault));
         }
         return b.toString().replace("\r\n", "\n");
+    }
+
+    private static List<String> wrap(String text, int width) {
+        List<String> lines = new ArrayList<>();
+        StringBuilder line = new StringBuilder();
+        for (String word : text.split(" ")) {
+            if (line.length() > 0 && line.length() + 1 + word.length() > width) {
+                lines.add(line.toString());
+                line.setLength(0);
+            }
+            line.append(line.length() == 0 ? "" : " ").append(word);
+        }
+        lines.add(line.toString());
+        return lines;
     }
 
     static void main(String[] args) throws InterruptedException {
