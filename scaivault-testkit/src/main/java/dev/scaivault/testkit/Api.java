@@ -429,7 +429,7 @@ final class Api implements HttpCore.Handler {
         }
     }
 
-    HttpCore.Response methodNotAllowed(Ctx ctx) {
+    private HttpCore.Response methodNotAllowed(Ctx ctx) {
         return error(
                 new ApiError(405, "method_not_allowed", ctx.raw.method() + " is not allowed on " + ctx.raw.path()),
                 ctx);

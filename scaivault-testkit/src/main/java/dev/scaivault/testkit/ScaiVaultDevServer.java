@@ -407,7 +407,7 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         return h.indexOf(':') >= 0 ? '[' + h + ']' : h;
     }
 
-    /** Standalone: {@code --port N} (default 8200), {@code --seed file.json}. See docs/testkit.md. */
+    /** Standalone: {@code --help} lists the options, {@code admin --help} the control plane commands; see docs/testkit.md. */
     public static void main(String[] args) throws Exception {
         Standalone.main(args);
     }
