@@ -116,9 +116,7 @@ final class Api implements HttpCore.Handler {
         if (match != null && match.route.scope == Scope.ADMIN && controlPlane != null) {
             // The control plane is not the API under test: no faults, rate limits or request log, so a fault
             // rule on "* /**" cannot lock the operator out and the log holds only what the application sent.
-            Ctx ctx = new Ctx(raw, query, requestId);
-            ctx.params = match.params;
-            HttpCore.Response r = dispatch(match, ctx);
+            HttpCore.Response r = dispatch(match, new Ctx(raw, query, requestId));
             r.headers.put("X-Request-ID", requestId);
             return r;
         }
