@@ -1,116 +1,25 @@
 package dev.scaivault.spring;
 
-import dev.scaivault.FallbackSource;
-import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretSource;
-import dev.scaivault.SourceStatus;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.actuate.health.AbstractHealthIndicator;
-import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
 
-/**
- * {@code scaivault} health: DOWN as soon as a credential source has no valid value or its lease has expired
- * (a stale but still valid value stays UP, listed under {@code staleSources}). A source serving its
- * break-glass fallback stays UP too (the operator opted in to serve on it) and is listed under {@code
- * servingFallback}, with {@code fallback: true} in its own details. Details: every source's state and
- * remaining validity, the bearer token's age, the last rotation. Only names, times and error messages that
- * never carry a secret.
- */
+/** The {@code scaivault} health component on Boot 4's health API; the rules are {@link ScaiVaultHealth}'s. */
 final class ScaiVaultHealthIndicator extends AbstractHealthIndicator {
-    private final ObjectProvider<ScaiVault> clients;
-    private final ObjectProvider<SecretSource<?>> sources;
-    private final ScaiVaultMonitor monitor;
-    private final Clock clock;
+    private final ScaiVaultHealth health;
 
-    ScaiVaultHealthIndicator(
-            ObjectProvider<ScaiVault> clients,
-            ObjectProvider<SecretSource<?>> sources,
-            ScaiVaultMonitor monitor,
-            Clock clock) {
+    ScaiVaultHealthIndicator(ScaiVaultHealth health) {
         super("ScaiVault health check failed");
-        this.clients = clients;
-        this.sources = sources;
-        this.monitor = monitor;
-        this.clock = clock;
+        this.health = health;
     }
 
     @Override
     protected void doHealthCheck(Health.Builder builder) {
-        Instant now = clock.instant();
-        boolean down = false;
-        List<String> stale = new ArrayList<>();
-        List<String> unusable = new ArrayList<>();
-        List<String> onFallback = new ArrayList<>();
-        Map<String, Object> details = new LinkedHashMap<>();
-        Duration leaseRemaining = null;
-        for (SecretSource<?> s : sources.orderedStream().toList()) {
-            SourceStatus st = s.status();
-            Map<String, Object> d = new LinkedHashMap<>();
-            boolean usable = st.usableAt(now);
-            d.put("valid", usable);
-            d.put("hasValue", st.hasValue());
-            st.lastSuccess().ifPresent(t -> d.put("lastSuccess", t.toString()));
-            st.lastError().ifPresent(e -> d.put("lastError", e));
-            st.lastErrorAt().ifPresent(t -> d.put("lastErrorAt", t.toString()));
-            if (st.validUntil().isPresent()) {
-                Instant until = st.validUntil().get();
-                Duration remaining = Duration.between(now, until);
-                d.put("validUntil", until.toString());
-                d.put("remainingMs", Math.max(0, remaining.toMillis()));
-                if (leaseRemaining == null || remaining.compareTo(leaseRemaining) < 0) {
-                    leaseRemaining = remaining;
-                }
-            }
-            if (!usable) {
-                down = true;
-                unusable.add(st.name());
-            }
-            if (st.stale()) {
-                stale.add(st.name());
-            }
-            if (s instanceof FallbackSource<?> f && f.servingFallback()) {
-                d.put("fallback", true);
-                onFallback.add(st.name());
-            }
-            details.put(st.name(), d);
-        }
-        builder.withDetail("sources", details);
-        if (leaseRemaining != null) {
-            builder.withDetail("leaseRemainingMs", Math.max(0, leaseRemaining.toMillis()));
-        }
-        builder.withDetail("staleSources", stale);
-        if (!onFallback.isEmpty()) {
-            builder.withDetail("servingFallback", onFallback);
-        }
-        if (!unusable.isEmpty()) {
-            builder.withDetail("noValidCredentials", unusable);
-        }
-        clients.orderedStream().findFirst().ifPresent(v -> {
-            v.tokenIssuedAt()
-                    .ifPresent(t -> builder.withDetail(
-                            "tokenAgeMs", Duration.between(t, now).toMillis()));
-            builder.withDetail("tokenRefreshes", v.tokenRefreshes());
-        });
-        Instant last = monitor.lastRotation();
-        if (last != null) {
-            builder.withDetail("lastRotation", last.toString());
-        }
-        builder.withDetail("rotations", monitor.sourceRotations.get());
-        if (monitor.firstCredentialsTime() != null) {
-            builder.withDetail(
-                    "firstCredentialsMs", monitor.firstCredentialsTime().toMillis());
-        }
-        if (down) {
-            builder.down();
-        } else {
+        ScaiVaultHealth.Report report = health.check();
+        builder.withDetails(report.details());
+        if (report.up()) {
             builder.up();
+        } else {
+            builder.down();
         }
     }
 }

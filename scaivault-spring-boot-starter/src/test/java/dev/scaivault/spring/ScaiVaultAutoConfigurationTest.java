@@ -27,9 +27,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.HealthIndicator;
-import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -78,9 +75,7 @@ class ScaiVaultAutoConfigurationTest {
             assertThat(ctx).doesNotHaveBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN);
             assertThat(ctx).doesNotHaveBean(SighupReload.class);
             assertThat(ctx).hasBean("scaivaultHealthIndicator");
-            Health h = ctx.getBean("scaivaultHealthIndicator", HealthIndicator.class)
-                    .health();
-            assertThat(h.getStatus()).isEqualTo(Status.UP);
+            assertThat(BootLine.health(ctx).status()).isEqualTo("UP");
         });
     }
 
@@ -235,10 +230,9 @@ class ScaiVaultAutoConfigurationTest {
                 .withUserConfiguration(OwnPool.class)
                 .run(ctx -> {
                     assertThat(ctx).hasNotFailed();
-                    Health h = ctx.getBean("scaivaultHealthIndicator", HealthIndicator.class)
-                            .health();
-                    assertThat(h.getStatus()).isEqualTo(Status.DOWN);
-                    assertThat(h.getDetails()).containsKey("noValidCredentials");
+                    HealthView h = BootLine.health(ctx);
+                    assertThat(h.status()).isEqualTo("DOWN");
+                    assertThat(h.details()).containsKey("noValidCredentials");
                 });
     }
 
@@ -259,10 +253,7 @@ class ScaiVaultAutoConfigurationTest {
                             .until(() -> "late".equals(pool.getUsername()));
                     org.awaitility.Awaitility.await()
                             .atMost(java.time.Duration.ofSeconds(5))
-                            .until(() -> ctx.getBean("scaivaultHealthIndicator", HealthIndicator.class)
-                                    .health()
-                                    .getStatus()
-                                    .equals(Status.UP));
+                            .until(() -> BootLine.health(ctx).status().equals("UP"));
                 });
     }
 
@@ -311,12 +302,24 @@ class ScaiVaultAutoConfigurationTest {
     }
 
     @Test
-    void withoutActuatorThereIsNoHealthIndicator() {
+    void withoutTheHealthClassesThereIsNoHealthIndicator() {
+        runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
+                .withClassLoader(new FilteredClassLoader(BootLine.HEALTH_PACKAGE))
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx).doesNotHaveBean("scaivaultHealthIndicator");
+                    assertThat(ctx).hasBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN);
+                    assertThat(ctx).hasBean("scaivaultMetrics");
+                });
+    }
+
+    @Test
+    void withoutActuatorThereIsNoSanitizingFunction() {
         runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
                 .withClassLoader(new FilteredClassLoader("org.springframework.boot.actuate"))
                 .run(ctx -> {
                     assertThat(ctx).hasNotFailed();
-                    assertThat(ctx).doesNotHaveBean("scaivaultHealthIndicator");
+                    assertThat(ctx).doesNotHaveBean("scaivaultSanitizingFunction");
                     assertThat(ctx).hasBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN);
                 });
     }
@@ -338,8 +341,9 @@ class ScaiVaultAutoConfigurationTest {
 
     @Test
     void userHealthIndicatorBacksOff() {
-        runner.withUserConfiguration(OwnHealth.class).run(ctx -> assertThat(ctx.getBean("scaivaultHealthIndicator"))
-                .isNotInstanceOf(ScaiVaultHealthIndicator.class));
+        runner.withUserConfiguration(BootLine.OwnHealth.class)
+                .run(ctx -> assertThat(ctx.getBean("scaivaultHealthIndicator"))
+                        .isNotInstanceOf(ScaiVaultHealthIndicator.class));
     }
 
     @Test
@@ -350,15 +354,14 @@ class ScaiVaultAutoConfigurationTest {
                         "scaivault.datasource.source=file",
                         fileSource())
                 .run(ctx -> {
-                    Health h = ctx.getBean("scaivaultHealthIndicator", HealthIndicator.class)
-                            .health();
-                    assertThat(h.getStatus()).isEqualTo(Status.UP);
-                    assertThat(h.getDetails()).containsKeys("sources", "staleSources", "tokenRefreshes");
+                    HealthView h = BootLine.health(ctx);
+                    assertThat(h.status()).isEqualTo("UP");
+                    assertThat(h.details()).containsKeys("sources", "staleSources", "tokenRefreshes");
                     @SuppressWarnings("unchecked")
                     Map<String, Object> sources =
-                            (Map<String, Object>) h.getDetails().get("sources");
+                            (Map<String, Object>) h.details().get("sources");
                     assertThat(sources).containsKey("file:" + credentials);
-                    String json = new ObjectMapper().writeValueAsString(h);
+                    String json = new ObjectMapper().writeValueAsString(h.health());
                     assertThat(json).doesNotContain(PASSWORD).doesNotContain(TOKEN);
                     LeakCheck.assertNoSecretIn(json, h);
                 });
@@ -401,12 +404,11 @@ class ScaiVaultAutoConfigurationTest {
         assertThat(sanitized("scaivault.url")).isEqualTo("value");
         SanitizableData imported = new SanitizableData(
                 new org.springframework.core.env.MapPropertySource("scaivault:apps/demo", Map.of()), "db.user", "v");
-        assertThat(ScaiVaultActuatorConfiguration.sanitize(imported).getValue())
-                .isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(ScaiVaultActuatorSupport.sanitize(imported).getValue()).isEqualTo(SanitizableData.SANITIZED_VALUE);
     }
 
     private static Object sanitized(String key) {
-        return ScaiVaultActuatorConfiguration.sanitize(new SanitizableData(null, key, "value"))
+        return ScaiVaultActuatorSupport.sanitize(new SanitizableData(null, key, "value"))
                 .getValue();
     }
 
@@ -467,14 +469,6 @@ class ScaiVaultAutoConfigurationTest {
         @Bean
         DataSource plain() {
             return new DriverManagerDataSource("jdbc:postgresql://127.0.0.1:1/none");
-        }
-    }
-
-    @Configuration(proxyBeanMethods = false)
-    static class OwnHealth {
-        @Bean
-        HealthIndicator scaivaultHealthIndicator() {
-            return () -> Health.up().build();
         }
     }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringBootConfiguration;
@@ -113,7 +114,9 @@ class ScaiVaultFileIT {
         }
     }
 
+    // A measurement of about 10 s: on Boot 3.5 and 4.1 only with -Pall-boot-lines.
     @Test
+    @Tag(Tags.LONG)
     void startupCostOfTheStarterWithAFileSource() throws Exception {
         KubeletVolume volume = KubeletVolume.at(tmp.resolve("cost"));
         createRole("cost_user", "cost-pass-9a7c3e");

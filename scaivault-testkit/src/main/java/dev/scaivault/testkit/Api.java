@@ -38,6 +38,8 @@ final class Api implements HttpCore.Handler {
     private final java.util.ArrayDeque<RecordedRequest> requests = new java.util.ArrayDeque<>();
 
     private volatile boolean ready = true;
+    /** {@code null}: no control plane, its routes answer 404 as any unknown path does. */
+    private volatile ControlPlane controlPlane;
 
     Api(
             ScaiVaultDevServer.Config config,
@@ -75,8 +77,12 @@ final class Api implements HttpCore.Handler {
         this.ready = ready;
     }
 
+    void controlPlane(ControlPlane controlPlane) {
+        this.controlPlane = controlPlane;
+    }
+
     /** Per-request state. */
-    private static final class Ctx {
+    static final class Ctx {
         final HttpCore.Request raw;
         final Map<String, String> query;
         final String requestId;
@@ -84,6 +90,8 @@ final class Api implements HttpCore.Handler {
         RateCategory category = RateCategory.OTHER;
         RateLimiter.Outcome rate;
         String tenant;
+        /** What the route's {@code *} and {@code **} matched, in order. */
+        List<String> params = List.of();
 
         Ctx(HttpCore.Request raw, Map<String, String> query, String requestId) {
             this.raw = raw;
@@ -96,7 +104,22 @@ final class Api implements HttpCore.Handler {
     @Override
     public HttpCore.Response handle(HttpCore.Request raw) {
         String requestId = "req_" + Ids.hex(24);
-        Map<String, String> query = parseQuery(raw.rawQuery());
+        Match match = null;
+        ApiError malformed = null;
+        Map<String, String> query = Map.of();
+        try {
+            match = match(raw.method(), raw.path());
+            query = parseQuery(raw.rawQuery());
+        } catch (ApiError e) {
+            malformed = e;
+        }
+        if (match != null && match.route.scope == Scope.ADMIN && controlPlane != null) {
+            // The control plane is not the API under test: no faults, rate limits or request log, so a fault
+            // rule on "* /**" cannot lock the operator out and the log holds only what the application sent.
+            HttpCore.Response r = dispatch(match, new Ctx(raw, query, requestId));
+            r.headers.put("X-Request-ID", requestId);
+            return r;
+        }
         RecordedRequest rec = new RecordedRequest(
                 raw.method(),
                 raw.path(),
@@ -114,6 +137,8 @@ final class Api implements HttpCore.Handler {
         }
         Ctx ctx = new Ctx(raw, query, requestId);
         HttpCore.Response r;
+        final Match m = match;
+        final ApiError parseError = malformed;
         try {
             sleep(faults.latencyFor(raw.method(), raw.path()));
             Fault f = faults.next(raw.method(), raw.path());
@@ -122,10 +147,10 @@ final class Api implements HttpCore.Handler {
                 f = null;
             }
             if (f != null && (f.kind == Fault.Kind.ERROR || f.kind == Fault.Kind.STATUS)) {
-                ctx.category = categoryOf(raw.method(), raw.path());
+                ctx.category = parseError != null ? RateCategory.OTHER : m.route.category;
                 r = injected(f, ctx);
             } else {
-                r = route(ctx);
+                r = parseError != null ? error(parseError, ctx) : dispatch(m, ctx);
                 if (f != null) {
                     switch (f.kind) {
                         case DROP:
@@ -194,122 +219,205 @@ final class Api implements HttpCore.Handler {
         return r;
     }
 
-    private static HttpCore.Response json(int status, JsonNode body) {
+    static HttpCore.Response json(int status, JsonNode body) {
         HttpCore.Response r = new HttpCore.Response(status);
         r.headers.put("Content-Type", "application/json");
         r.body = Json.bytes(body);
         return r;
     }
 
-    private static HttpCore.Response noContent() {
+    static HttpCore.Response noContent() {
         return new HttpCore.Response(204);
     }
 
-    static RateCategory categoryOf(String method, String rawPath) {
-        String path = rawPath.replaceFirst("^/v1/t/[^/]+/", "/v1/");
-        List<String> s = List.of(path.split("/"));
-        if (path.endsWith("/oauth/token") || path.startsWith("/v1/auth/exchange")) {
-            return RateCategory.AUTH;
-        }
-        if (s.size() < 3 || !s.get(1).equals("v1")) {
-            return RateCategory.OTHER;
-        }
-        switch (s.get(2)) {
-            case "auth":
-                return RateCategory.WHOAMI;
-            case "secrets":
-                if (s.size() == 4 && s.get(3).equals("batch") && method.equals("POST")) {
-                    return RateCategory.BATCH;
+    /** Where a route lives: under {@code /v1} (and a tenant prefix), at the root, or in the control plane. */
+    enum Scope {
+        V1,
+        ROOT,
+        ADMIN
+    }
+
+    @FunctionalInterface
+    private interface Endpoint {
+        HttpCore.Response handle(Api api, Ctx ctx);
+    }
+
+    /**
+     * One endpoint. {@code pattern} is the path's segments after the scope's prefix ({@code /v1} and a tenant
+     * prefix {@code /t/{tenant}}, {@code /_devserver}, or none): {@code *} matches one segment and {@code **}
+     * (last) one or more; what they matched is handed to the endpoint in {@link Ctx#params}. {@code method}
+     * {@code *} matches any method.
+     */
+    private record Route(String method, Scope scope, List<String> pattern, RateCategory category, Endpoint endpoint) {
+        List<String> match(List<String> segs) {
+            List<String> params = new ArrayList<>();
+            for (int i = 0; i < pattern.size(); i++) {
+                String p = pattern.get(i);
+                if (p.equals("**")) {
+                    if (i >= segs.size()) {
+                        return null;
+                    }
+                    params.add(String.join("/", segs.subList(i, segs.size())));
+                    return params;
                 }
-                return method.equals("GET") ? RateCategory.READ : RateCategory.WRITE;
-            case "dynamic":
-                if (s.size() > 3 && s.get(3).equals("engines")) {
-                    return RateCategory.DYNAMIC;
+                if (i >= segs.size()) {
+                    return null;
                 }
-                return method.equals("POST") ? RateCategory.LEASE : RateCategory.OTHER;
-            case "subscriptions":
-                return rawPath.endsWith("/poll") ? RateCategory.POLL : RateCategory.OTHER;
-            default:
-                return RateCategory.OTHER;
+                if (p.equals("*")) {
+                    params.add(segs.get(i));
+                } else if (!p.equals(segs.get(i))) {
+                    return null;
+                }
+            }
+            return segs.size() == pattern.size() ? params : null;
         }
     }
 
-    private HttpCore.Response route(Ctx ctx) {
-        String method = ctx.raw.method();
-        ctx.category = categoryOf(method, ctx.raw.path());
-        try {
-            List<String> segs = segments(ctx.raw.path());
-            if (segs.equals(List.of("oauth", "token"))
-                    || segs.equals(List.of("api", "v1", "platform", "oauth", "token"))) {
-                return allow(ctx, "POST") ? oauthToken(ctx) : methodNotAllowed(ctx);
-            }
-            if (segs.isEmpty() || !segs.get(0).equals("v1")) {
-                throw ApiError.notFound("not_found", "no such endpoint: " + ctx.raw.path());
-            }
-            segs = new ArrayList<>(segs.subList(1, segs.size()));
+    private static Route route(String method, Scope scope, String pattern, RateCategory category, Endpoint e) {
+        return new Route(method, scope, List.of(pattern.split("/")), category, e);
+    }
+
+    /**
+     * Every endpoint, in matching order: the one table both the router and the rate categories (which a
+     * fault answered before routing still reports) read, so the two can never parse a URL differently.
+     */
+    private static final List<Route> ROUTES = List.of(
+            route("POST", Scope.ROOT, "oauth/token", RateCategory.AUTH, Api::oauthToken),
+            route("POST", Scope.ROOT, "api/v1/platform/oauth/token", RateCategory.AUTH, Api::oauthToken),
+            route("GET", Scope.V1, "health", RateCategory.OTHER, Api::health),
+            route("GET", Scope.V1, "health/ready", RateCategory.OTHER, Api::readiness),
+            route("GET", Scope.V1, "version", RateCategory.OTHER, Api::version),
+            route("POST", Scope.V1, "auth/exchange", RateCategory.AUTH, Api::exchange),
+            route(
+                    "GET",
+                    Scope.V1,
+                    "auth/whoami",
+                    RateCategory.WHOAMI,
+                    (api, ctx) -> api.whoami(ctx, api.authenticate(ctx))),
+            route(
+                    "POST",
+                    Scope.V1,
+                    "secrets/batch",
+                    RateCategory.BATCH,
+                    (api, ctx) -> api.batch(ctx, api.authenticate(ctx))),
+            route("GET", Scope.V1, "secrets/**", RateCategory.READ, Api::readSecret),
+            route("PUT", Scope.V1, "secrets/**", RateCategory.WRITE, Api::writeSecret),
+            route("DELETE", Scope.V1, "secrets/**", RateCategory.WRITE, Api::deleteSecret),
+            route("*", Scope.V1, "secrets", RateCategory.OTHER, (api, ctx) -> {
+                throw ApiError.badRequest("invalid_path", "the secret path is empty");
+            }),
+            route("POST", Scope.V1, "dynamic/engines/*/creds/*", RateCategory.DYNAMIC, Api::createLease),
+            route("GET", Scope.V1, "dynamic/leases/*", RateCategory.OTHER, Api::lookupLease),
+            route("POST", Scope.V1, "dynamic/leases/*/renew", RateCategory.LEASE, Api::renewLease),
+            route("POST", Scope.V1, "dynamic/leases/*/revoke", RateCategory.LEASE, Api::revokeLease),
+            route("POST", Scope.V1, "subscriptions", RateCategory.OTHER, Api::createSubscription),
+            route("GET", Scope.V1, "subscriptions/*", RateCategory.OTHER, Api::getSubscription),
+            route("DELETE", Scope.V1, "subscriptions/*", RateCategory.OTHER, Api::deleteSubscription),
+            route("GET", Scope.V1, "subscriptions/*/poll", RateCategory.POLL, Api::poll),
+            route("POST", Scope.V1, "subscriptions/*/ack", RateCategory.OTHER, Api::ack),
+            route("GET", Scope.ADMIN, "leases", RateCategory.OTHER, (api, ctx) -> api.controlPlane.leases()),
+            route(
+                    "POST",
+                    Scope.ADMIN,
+                    "leases/*/revoke",
+                    RateCategory.OTHER,
+                    (api, ctx) -> api.controlPlane.revoke(ctx)),
+            route(
+                    "POST",
+                    Scope.ADMIN,
+                    "leases/*/expire",
+                    RateCategory.OTHER,
+                    (api, ctx) -> api.controlPlane.expire(ctx)),
+            route("POST", Scope.ADMIN, "leases/*/cap", RateCategory.OTHER, (api, ctx) -> api.controlPlane.cap(ctx)),
+            route("POST", Scope.ADMIN, "rotate/**", RateCategory.OTHER, (api, ctx) -> api.controlPlane.rotate(ctx)),
+            route("POST", Scope.ADMIN, "refuse", RateCategory.OTHER, (api, ctx) -> api.controlPlane.refuse(ctx)),
+            route("POST", Scope.ADMIN, "faults", RateCategory.OTHER, (api, ctx) -> api.controlPlane.fault(ctx)),
+            route("DELETE", Scope.ADMIN, "faults", RateCategory.OTHER, (api, ctx) -> api.controlPlane.clearFaults()),
+            route("POST", Scope.ADMIN, "subject-tokens", RateCategory.OTHER, (api, ctx) -> api.controlPlane.mint(ctx)));
+
+    private static final Route NOT_FOUND = route("*", Scope.ROOT, "", RateCategory.OTHER, (api, ctx) -> {
+        throw ApiError.notFound("not_found", "no such endpoint: " + ctx.raw.path());
+    });
+    private static final Endpoint METHOD_NOT_ALLOWED = (api, ctx) -> api.methodNotAllowed(ctx);
+
+    /** The route a request goes to, what its wildcards matched, and the tenant of a tenant prefix. */
+    private record Match(Route route, List<String> params, String tenant) {}
+
+    /**
+     * Finds the route of {@code method rawPath}: a path that matches a route but not its method goes to 405
+     * (in that route's rate category), anything else to 404.
+     *
+     * @throws ApiError for a malformed path (bad percent-encoding, an encoded {@code /})
+     */
+    static Match match(String method, String rawPath) {
+        List<String> segs = new ArrayList<>(segments(rawPath));
+        Scope scope;
+        String tenant = null;
+        if (!segs.isEmpty() && segs.get(0).equals("v1")) {
+            scope = Scope.V1;
+            segs.remove(0);
             if (segs.size() >= 2 && segs.get(0).equals("t")) {
-                ctx.tenant = segs.get(1);
+                tenant = segs.get(1);
                 segs = new ArrayList<>(segs.subList(2, segs.size()));
             }
-            // A trailing slash leaves an empty last segment: a secret path turns it into invalid_path, other
-            // routes ignore it.
-            if (!segs.isEmpty()
-                    && !segs.get(0).equals("secrets")
-                    && segs.get(segs.size() - 1).isEmpty()) {
-                segs.remove(segs.size() - 1);
+        } else if (!segs.isEmpty() && segs.get(0).equals(ControlPlane.PREFIX)) {
+            scope = Scope.ADMIN;
+            segs.remove(0);
+        } else {
+            scope = Scope.ROOT;
+        }
+        // A trailing slash leaves an empty last segment: a secret path turns it into invalid_path, other
+        // routes ignore it.
+        boolean secretPath =
+                scope != Scope.ROOT && !segs.isEmpty() && segs.get(0).equals("secrets");
+        if (!segs.isEmpty() && !secretPath && segs.get(segs.size() - 1).isEmpty()) {
+            segs.remove(segs.size() - 1);
+        }
+        Match pathOnly = null;
+        for (Route r : ROUTES) {
+            if (r.scope != scope) {
+                continue;
             }
-            if (segs.isEmpty()) {
-                throw ApiError.notFound("not_found", "no such endpoint: " + ctx.raw.path());
+            List<String> params = r.match(segs);
+            if (params == null) {
+                continue;
             }
-            String head = segs.get(0);
-            int n = segs.size();
-            if (head.equals("health") && n == 1) {
-                return allow(ctx, "GET") ? health(ctx) : methodNotAllowed(ctx);
+            if (r.method.equals("*") || r.method.equals(method)) {
+                return new Match(r, List.copyOf(params), tenant);
             }
-            if (head.equals("health") && n == 2 && segs.get(1).equals("ready")) {
-                return allow(ctx, "GET") ? readiness(ctx) : methodNotAllowed(ctx);
+            if (pathOnly == null) {
+                pathOnly = new Match(
+                        new Route(r.method, scope, r.pattern, r.category, METHOD_NOT_ALLOWED), List.of(), tenant);
             }
-            if (head.equals("version") && n == 1) {
-                return allow(ctx, "GET") ? version(ctx) : methodNotAllowed(ctx);
-            }
-            if (head.equals("auth") && n == 2 && segs.get(1).equals("exchange")) {
-                return allow(ctx, "POST") ? exchange(ctx) : methodNotAllowed(ctx);
-            }
-            if (head.equals("auth") && n == 2 && segs.get(1).equals("whoami")) {
-                return allow(ctx, "GET") ? whoami(ctx, authenticate(ctx)) : methodNotAllowed(ctx);
-            }
-            if (head.equals("secrets") && n == 2 && segs.get(1).equals("batch") && method.equals("POST")) {
-                return batch(ctx, authenticate(ctx));
-            }
-            if (head.equals("secrets") && n >= 2) {
-                String path = String.join("/", segs.subList(1, n));
-                switch (method) {
-                    case "GET":
-                        return readSecret(ctx, authenticate(ctx), path);
-                    case "PUT":
-                        return writeSecret(ctx, authenticate(ctx), path);
-                    case "DELETE":
-                        Tokens.Token t = authenticate(ctx);
-                        secrets.delete(path, new SecretStore.Actor(t.identityId, ctx.requestId));
-                        return noContent();
-                    default:
-                        return methodNotAllowed(ctx);
+        }
+        return pathOnly != null ? pathOnly : new Match(NOT_FOUND, List.of(), tenant);
+    }
+
+    /** The rate category of a request, as the router sees it ({@code OTHER} for a malformed path). */
+    static RateCategory categoryOf(String method, String rawPath) {
+        try {
+            return match(method, rawPath).route.category;
+        } catch (ApiError e) {
+            return RateCategory.OTHER;
+        }
+    }
+
+    private HttpCore.Response dispatch(Match m, Ctx ctx) {
+        ctx.category = m.route.category;
+        ctx.tenant = m.tenant;
+        ctx.params = m.params;
+        try {
+            if (m.route.scope == Scope.ADMIN) {
+                if (controlPlane == null) {
+                    throw ApiError.notFound("not_found", "no such endpoint: " + ctx.raw.path());
                 }
+                controlPlane.authorize(ctx.raw);
             }
-            if (head.equals("secrets") && n == 1) {
-                throw ApiError.badRequest("invalid_path", "the secret path is empty");
-            }
-            if (head.equals("dynamic")) {
-                return dynamic(ctx, segs);
-            }
-            if (head.equals("subscriptions")) {
-                return subscriptions(ctx, segs);
-            }
-            throw ApiError.notFound("not_found", "no such endpoint: " + ctx.raw.path());
+            return m.route.endpoint.handle(this, ctx);
         } catch (ApiError e) {
             return error(e, ctx);
         } catch (RuntimeException e) {
-            log.warn("dev server failed on {} {} ({})", method, ctx.raw.path(), ctx.requestId, e);
+            log.warn("dev server failed on {} {} ({})", ctx.raw.method(), ctx.raw.path(), ctx.requestId, e);
             return error(
                     new ApiError(
                             500,
@@ -317,10 +425,6 @@ final class Api implements HttpCore.Handler {
                             "the dev server failed: " + e.getClass().getName()),
                     ctx);
         }
-    }
-
-    private static boolean allow(Ctx ctx, String method) {
-        return ctx.raw.method().equals(method);
     }
 
     private HttpCore.Response methodNotAllowed(Ctx ctx) {
@@ -477,7 +581,9 @@ final class Api implements HttpCore.Handler {
         return ctx.tenant != null ? ctx.tenant : DEFAULT_TENANT;
     }
 
-    private HttpCore.Response readSecret(Ctx ctx, Tokens.Token t, String path) {
+    private HttpCore.Response readSecret(Ctx ctx) {
+        authenticate(ctx);
+        String path = ctx.params.get(0);
         Long version = null;
         String v = ctx.query.get("version");
         if (v != null) {
@@ -493,7 +599,15 @@ final class Api implements HttpCore.Handler {
         return json(200, secrets.read(path, version, true, true));
     }
 
-    private HttpCore.Response writeSecret(Ctx ctx, Tokens.Token t, String path) {
+    private HttpCore.Response deleteSecret(Ctx ctx) {
+        Tokens.Token t = authenticate(ctx);
+        secrets.delete(ctx.params.get(0), new SecretStore.Actor(t.identityId, ctx.requestId));
+        return noContent();
+    }
+
+    private HttpCore.Response writeSecret(Ctx ctx) {
+        Tokens.Token t = authenticate(ctx);
+        String path = ctx.params.get(0);
         SecretStore.validatePath(path);
         JsonNode body = Json.parseBody(ctx.raw.body());
         if (!body.isObject()) {
@@ -569,98 +683,59 @@ final class Api implements HttpCore.Handler {
         return json(200, out);
     }
 
-    private HttpCore.Response dynamic(Ctx ctx, List<String> segs) {
-        int n = segs.size();
-        String method = ctx.raw.method();
-        if (n == 5 && segs.get(1).equals("engines") && segs.get(3).equals("creds")) {
-            if (!method.equals("POST")) {
-                return methodNotAllowed(ctx);
-            }
-            Tokens.Token t = authenticate(ctx);
-            JsonNode body = Json.parseBody(ctx.raw.body());
-            Duration ttl = body.isObject() ? Durations.parse(body.get("ttl"), "ttl") : null;
-            return json(
-                    200,
-                    leases.create(segs.get(2), segs.get(4), ttl, new SecretStore.Actor(t.identityId, ctx.requestId)));
-        }
-        if (n >= 3 && segs.get(1).equals("leases")) {
-            String id = segs.get(2);
-            if (n == 3) {
-                if (!method.equals("GET")) {
-                    return methodNotAllowed(ctx);
-                }
-                authenticate(ctx);
-                return json(200, leases.lookup(id));
-            }
-            if (n == 4 && segs.get(3).equals("renew")) {
-                if (!method.equals("POST")) {
-                    return methodNotAllowed(ctx);
-                }
-                Tokens.Token t = authenticate(ctx);
-                JsonNode body = Json.parseBody(ctx.raw.body());
-                Duration inc = body.isObject() ? Durations.parse(body.get("increment"), "increment") : null;
-                return json(200, leases.renew(id, inc, new SecretStore.Actor(t.identityId, ctx.requestId)));
-            }
-            if (n == 4 && segs.get(3).equals("revoke")) {
-                if (!method.equals("POST")) {
-                    return methodNotAllowed(ctx);
-                }
-                Tokens.Token t = authenticate(ctx);
-                leases.revoke(id, new SecretStore.Actor(t.identityId, ctx.requestId), true);
-                return noContent();
-            }
-        }
-        throw ApiError.notFound("not_found", "no such endpoint: " + ctx.raw.path());
+    private HttpCore.Response createLease(Ctx ctx) {
+        Tokens.Token t = authenticate(ctx);
+        JsonNode body = Json.parseBody(ctx.raw.body());
+        Duration ttl = body.isObject() ? Durations.parse(body.get("ttl"), "ttl") : null;
+        return json(
+                200,
+                leases.create(
+                        ctx.params.get(0), ctx.params.get(1), ttl, new SecretStore.Actor(t.identityId, ctx.requestId)));
     }
 
-    private HttpCore.Response subscriptions(Ctx ctx, List<String> segs) {
-        int n = segs.size();
-        String method = ctx.raw.method();
-        if (n == 1) {
-            if (!method.equals("POST")) {
-                return methodNotAllowed(ctx);
-            }
-            Tokens.Token t = authenticate(ctx);
-            return createSubscription(ctx, t);
-        }
-        String id = segs.get(1);
-        if (n == 2) {
-            if (method.equals("GET")) {
-                authenticate(ctx);
-                return json(200, events.get(id).toJson());
-            }
-            if (method.equals("DELETE")) {
-                authenticate(ctx);
-                events.remove(id);
-                return noContent();
-            }
-            return methodNotAllowed(ctx);
-        }
-        if (n == 3 && segs.get(2).equals("poll")) {
-            if (!method.equals("GET")) {
-                return methodNotAllowed(ctx);
-            }
-            authenticate(ctx);
-            return poll(ctx, events.get(id));
-        }
-        if (n == 3 && segs.get(2).equals("ack")) {
-            if (!method.equals("POST")) {
-                return methodNotAllowed(ctx);
-            }
-            authenticate(ctx);
-            Subscription s = events.get(id);
-            JsonNode ids = Json.parseBody(ctx.raw.body()).path("event_ids");
-            if (!ids.isArray()) {
-                throw ApiError.badRequest("invalid_request", "event_ids must be an array");
-            }
-            Set<String> set = new LinkedHashSet<>();
-            ids.forEach(i -> set.add(i.asText()));
-            return json(200, Json.obj().put("acknowledged", s.ack(set)));
-        }
-        throw ApiError.notFound("not_found", "no such endpoint: " + ctx.raw.path());
+    private HttpCore.Response lookupLease(Ctx ctx) {
+        authenticate(ctx);
+        return json(200, leases.lookup(ctx.params.get(0)));
     }
 
-    private HttpCore.Response createSubscription(Ctx ctx, Tokens.Token t) {
+    private HttpCore.Response renewLease(Ctx ctx) {
+        Tokens.Token t = authenticate(ctx);
+        JsonNode body = Json.parseBody(ctx.raw.body());
+        Duration inc = body.isObject() ? Durations.parse(body.get("increment"), "increment") : null;
+        return json(200, leases.renew(ctx.params.get(0), inc, new SecretStore.Actor(t.identityId, ctx.requestId)));
+    }
+
+    private HttpCore.Response revokeLease(Ctx ctx) {
+        Tokens.Token t = authenticate(ctx);
+        leases.revoke(ctx.params.get(0), new SecretStore.Actor(t.identityId, ctx.requestId), true);
+        return noContent();
+    }
+
+    private HttpCore.Response getSubscription(Ctx ctx) {
+        authenticate(ctx);
+        return json(200, events.get(ctx.params.get(0)).toJson());
+    }
+
+    private HttpCore.Response deleteSubscription(Ctx ctx) {
+        authenticate(ctx);
+        events.remove(ctx.params.get(0));
+        return noContent();
+    }
+
+    private HttpCore.Response ack(Ctx ctx) {
+        authenticate(ctx);
+        Subscription s = events.get(ctx.params.get(0));
+        JsonNode ids = Json.parseBody(ctx.raw.body()).path("event_ids");
+        if (!ids.isArray()) {
+            throw ApiError.badRequest("invalid_request", "event_ids must be an array");
+        }
+        Set<String> set = new LinkedHashSet<>();
+        ids.forEach(i -> set.add(i.asText()));
+        return json(200, Json.obj().put("acknowledged", s.ack(set)));
+    }
+
+    private HttpCore.Response createSubscription(Ctx ctx) {
+        Tokens.Token t = authenticate(ctx);
         JsonNode body = Json.parseBody(ctx.raw.body());
         if (!body.isObject()) {
             throw ApiError.badRequest("invalid_request", "the subscription body must be a JSON object");
@@ -694,7 +769,9 @@ final class Api implements HttpCore.Handler {
         return out;
     }
 
-    private HttpCore.Response poll(Ctx ctx, Subscription s) {
+    private HttpCore.Response poll(Ctx ctx) {
+        authenticate(ctx);
+        Subscription s = events.get(ctx.params.get(0));
         int timeout = intParam(ctx, "timeout", 30, 0, 60);
         int max = intParam(ctx, "max_events", 100, 1, 100);
         String since = ctx.query.get("since_event_id");

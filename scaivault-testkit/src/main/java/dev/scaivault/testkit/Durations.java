@@ -34,6 +34,20 @@ final class Durations {
         return d;
     }
 
+    /**
+     * A duration given on the command line.
+     *
+     * @throws IllegalArgumentException naming {@code option} and the value
+     */
+    static Duration parseOption(String text, String option) {
+        Duration d = parseText(text.trim());
+        if (d == null || d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(option + " needs a positive duration (seconds, \"90s\", \"1h30m\", "
+                    + "\"2d\" or ISO-8601), got '" + text + "'");
+        }
+        return d;
+    }
+
     private static Duration parseText(String s) {
         if (s.matches("\\d+")) {
             return Duration.ofSeconds(Long.parseLong(s));

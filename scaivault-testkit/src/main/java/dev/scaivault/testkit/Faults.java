@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
 
 /**
  * Fault injection for a {@link ScaiVaultDevServer}. A route is {@code "METHOD /path/glob"}: the method or
@@ -24,10 +25,22 @@ public final class Faults {
 
     private record Scripted(Route route, Fault fault) {}
 
+    /** A fault every matching request gets until {@code untilNanos} on {@link #nanoTime}. */
+    private record Standing(Route route, Fault fault, long untilNanos) {}
+
     private final List<Latency> latencies = new CopyOnWriteArrayList<>();
     private final List<Scripted> scripted = new ArrayList<>();
+    private final List<Standing> standing = new CopyOnWriteArrayList<>();
+    private final LongSupplier nanoTime;
 
-    Faults() {}
+    Faults() {
+        this(System::nanoTime);
+    }
+
+    /** {@code nanoTime}: the wall time standing faults end on; tests pass a manual one. */
+    Faults(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+    }
 
     /** Delays every matching request by {@code delay} until {@link #clear()}; several matching rules add up. */
     public Faults latency(String route, Duration delay) {
@@ -52,9 +65,25 @@ public final class Faults {
         return this;
     }
 
-    /** Removes every latency rule and every fault not used yet. */
+    /**
+     * Every matching request gets {@code fault} for the next {@code duration} (wall time, like {@link
+     * #latency}), then the route behaves normally again: a 503 or 429 storm ({@link Fault#error}, {@link
+     * Fault#rateLimited}) or slow answers ({@link Fault#delay}) for a while. Faults scripted with {@link
+     * #enqueue} are used first; of several standing faults on a route the earliest added applies.
+     */
+    public Faults during(String route, Duration duration, Fault fault) {
+        Objects.requireNonNull(fault, "fault");
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("a standing fault needs a positive duration, got " + duration);
+        }
+        standing.add(new Standing(parse(route), fault, nanoTime.getAsLong() + duration.toNanos()));
+        return this;
+    }
+
+    /** Removes every latency rule, every standing fault and every fault not used yet. */
     public Faults clear() {
         latencies.clear();
+        standing.clear();
         synchronized (scripted) {
             scripted.clear();
         }
@@ -86,6 +115,14 @@ public final class Faults {
                     it.remove();
                     return s.fault;
                 }
+            }
+        }
+        long now = nanoTime.getAsLong();
+        for (Standing s : standing) {
+            if (now - s.untilNanos >= 0) {
+                standing.remove(s);
+            } else if (s.route.matches(method, path)) {
+                return s.fault;
             }
         }
         return null;

@@ -58,6 +58,8 @@ final class HttpCore implements AutoCloseable {
         byte[] body = new byte[0];
         boolean drop;
         boolean truncate;
+        /** Runs on the connection's thread once the answer is written (the control plane's refusal). */
+        Runnable afterWrite;
 
         Response(int status) {
             this.status = status;
@@ -191,6 +193,9 @@ final class HttpCore implements AutoCloseable {
                 }
                 boolean keepAlive = !resp.truncate && keepAlive(req);
                 write(out, resp, keepAlive);
+                if (resp.afterWrite != null) {
+                    resp.afterWrite.run();
+                }
                 if (!keepAlive) {
                     return;
                 }

@@ -26,10 +26,10 @@ final class Leases {
         final Role role;
         final String username;
         final Instant issuedAt;
-        final Instant maxExpiresAt;
         final long order = ORDER.incrementAndGet();
         Instant renewedAt;
         Instant expiresAt;
+        Instant maxExpiresAt;
         boolean gone;
 
         Lease(String id, Role role, String username, Instant issuedAt, Instant expiresAt, Instant maxExpiresAt) {
@@ -125,6 +125,30 @@ final class Leases {
             l.renewedAt = now;
             log.debug("lease {} renewed until {}", id, next);
             events.publish("lease.renewed", eventPath(l), actor.identityId(), actor.requestId(), eventData(l, now));
+            return toJson(l, now);
+        }
+    }
+
+    /**
+     * Caps a live lease: no renewal extends it past its current expiry, or past {@code now + within} when
+     * that comes sooner (the expiry and the role's {@code VALID UNTIL} move there). The client's next renewal
+     * comes back short, so it moves to a successor as it does at max TTL: a forced rotation without errors.
+     */
+    ObjectNode cap(String id, Duration within) {
+        Lease l = find(id);
+        synchronized (l) {
+            Instant now = now();
+            checkLive(l, now);
+            Instant cap = l.expiresAt;
+            if (within != null && now.plus(within).isBefore(cap)) {
+                cap = now.plus(within);
+                l.role.backend().extend(l.username, cap, l.role.config());
+                l.expiresAt = cap;
+            }
+            if (cap.isBefore(l.maxExpiresAt)) {
+                l.maxExpiresAt = cap;
+            }
+            log.debug("lease {} capped at {}", id, cap);
             return toJson(l, now);
         }
     }

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,9 +44,26 @@ final class PostgresEngine implements DynamicEngine {
     }
 
     @Override
+    public void setup(RoleConfig config) {
+        if (config.setupStatements().isEmpty()) {
+            return;
+        }
+        try (Connection c = admin.getConnection()) {
+            run(c, config.setupStatements(), vars(config));
+        } catch (SQLException e) {
+            // Setup statements hold no password, so the database's own message may be shown: it says what is
+            // missing (a privilege of the admin, an object).
+            throw new IllegalStateException("engine " + engine + ": cannot run the setup statements of " + config
+                    + " (SQLSTATE " + e.getSQLState() + "): " + e.getMessage());
+        }
+    }
+
+    @Override
     public void create(String name, String password, Instant expiration, RoleConfig config) {
-        Map<String, String> vars =
-                Map.of("name", name, "password", password, "expiration", expiration.toString(), "database", database);
+        Map<String, String> vars = vars(config);
+        vars.put("name", name);
+        vars.put("password", password);
+        vars.put("expiration", expiration.toString());
         try (Connection c = admin.getConnection()) {
             run(c, config.creationStatements(), vars);
             run(c, config.grants(), vars);
@@ -56,7 +74,9 @@ final class PostgresEngine implements DynamicEngine {
 
     @Override
     public void extend(String name, Instant expiration, RoleConfig config) {
-        Map<String, String> vars = Map.of("name", name, "expiration", expiration.toString(), "database", database);
+        Map<String, String> vars = vars(config);
+        vars.put("name", name);
+        vars.put("expiration", expiration.toString());
         try (Connection c = admin.getConnection()) {
             run(c, config.renewalStatements(), vars);
         } catch (SQLException e) {
@@ -66,7 +86,8 @@ final class PostgresEngine implements DynamicEngine {
 
     @Override
     public void drop(String name, RoleConfig config) {
-        Map<String, String> vars = Map.of("name", name, "database", database);
+        Map<String, String> vars = vars(config);
+        vars.put("name", name);
         try (Connection c = admin.getConnection()) {
             terminate(c, name);
             run(c, config.revocationStatements(), vars);
@@ -76,6 +97,13 @@ final class PostgresEngine implements DynamicEngine {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while revoking role " + name, e);
         }
+    }
+
+    private Map<String, String> vars(RoleConfig config) {
+        Map<String, String> vars = new HashMap<>();
+        vars.put("database", database);
+        config.owner().ifPresent(o -> vars.put("owner", o));
+        return vars;
     }
 
     private static void terminate(Connection c, String name) throws SQLException, InterruptedException {

@@ -77,6 +77,13 @@ public final class ScaiVaultDevServer implements AutoCloseable {
     private final ScheduledExecutorService reaper;
     private final InetAddress address;
     private final DevCertificates tls;
+    /**
+     * Ends {@link #refuseConnectionsFor} refusals on time (the reaper may be busy waiting for a role's sessions
+     * to end); created on first use. Both guarded by {@code this}.
+     */
+    private ScheduledExecutorService resumer;
+
+    private java.util.concurrent.ScheduledFuture<?> resume;
 
     private ScaiVaultDevServer(Builder b) {
         this.config = new Config(b);
@@ -95,6 +102,7 @@ public final class ScaiVaultDevServer implements AutoCloseable {
                 throw new IllegalStateException("role " + er[1] + " names engine " + er[0]
                         + ", which was not configured (postgresEngine or inMemoryEngine)");
             }
+            engine.setup(e.getValue());
             roles.put(e.getKey(), new Leases.Role(er[0], er[1], engine, e.getValue()));
         }
         this.leases = new Leases(config.clock, events, roles);
@@ -105,6 +113,10 @@ public final class ScaiVaultDevServer implements AutoCloseable {
                 b.address, b.port, api, tls == null ? null : tls.serverContext().getServerSocketFactory());
         this.reaper = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("devserver-reaper"));
         reaper.scheduleWithFixedDelay(this::reapQuietly, 100, 100, TimeUnit.MILLISECONDS);
+        if (b.adminToken != null) {
+            IssuedSecrets.issued(b.adminToken);
+            api.controlPlane(new ControlPlane(this, leases, secrets, b.adminToken, b.adminFromAnywhere));
+        }
         log.debug("ScaiVault dev server listening on {}", baseUrl());
     }
 
@@ -226,10 +238,44 @@ public final class ScaiVaultDevServer implements AutoCloseable {
      * listen again on the same port.
      */
     public void refuseConnections(boolean refuse) {
+        synchronized (this) {
+            if (resume != null) {
+                resume.cancel(false);
+                resume = null;
+            }
+        }
         if (refuse) {
             http.stopListening();
         } else {
             http.listen();
+        }
+    }
+
+    /**
+     * Refuses connections now (as {@code refuseConnections(true)}) and accepts them again after {@code
+     * duration}, unless another refusal or {@code refuseConnections} comes first: "ScaiVault is down for a
+     * while" without anyone left to bring it back (the control plane is unreachable meanwhile too).
+     */
+    public void refuseConnectionsFor(Duration duration) {
+        if (duration.isNegative() || duration.isZero()) {
+            throw new IllegalArgumentException("a refusal needs a positive duration, got " + duration);
+        }
+        refuseConnections(true);
+        synchronized (this) {
+            if (resumer == null) {
+                resumer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("devserver-resume"));
+            }
+            resume = resumer.schedule(
+                    () -> {
+                        try {
+                            http.listen();
+                        } catch (RuntimeException e) {
+                            // Closed meanwhile, or the port was taken: the server stays down, say why.
+                            log.warn("the dev server could not accept connections again", e);
+                        }
+                    },
+                    duration.toNanos(),
+                    TimeUnit.NANOSECONDS);
         }
     }
 
@@ -269,6 +315,28 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         });
     }
 
+    /**
+     * Caps a lease at its current expiry: no renewal extends it any more, so the client's next renewal comes
+     * back short and it moves to a new lease, as it does at max TTL. A forced rotation without a failed
+     * request, where {@link #revokeLease} ends the role's sessions at once.
+     */
+    public LeaseInfo capLease(String leaseId) {
+        return capLease(leaseId, null);
+    }
+
+    /**
+     * As {@link #capLease(String)}, and the lease also ends {@code within} from now if that is sooner (its
+     * role's {@code VALID UNTIL} moves too); a client renews before that only if {@code within} is longer
+     * than its renewal interval.
+     */
+    public LeaseInfo capLease(String leaseId, Duration within) {
+        javaApi(() -> leases.cap(leaseId, within));
+        return leases.snapshot().stream()
+                .filter(l -> l.id().equals(leaseId))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("lease_not_found: lease " + leaseId + " is gone"));
+    }
+
     /** Ids of leases revoked so far (through the API, by an operator or at shutdown), in order. */
     public List<String> revokedLeaseIds() {
         return leases.revokedIds();
@@ -300,6 +368,11 @@ public final class ScaiVaultDevServer implements AutoCloseable {
     @Override
     public void close() {
         reaper.shutdownNow();
+        synchronized (this) {
+            if (resumer != null) {
+                resumer.shutdownNow();
+            }
+        }
         events.close();
         http.close();
         leases.revokeAll();
@@ -334,7 +407,7 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         return h.indexOf(':') >= 0 ? '[' + h + ']' : h;
     }
 
-    /** Standalone: {@code --port N} (default 8200), {@code --seed file.json}. See docs/testkit.md. */
+    /** Standalone: {@code --help} lists the options, {@code admin --help} the control plane commands; see docs/testkit.md. */
     public static void main(String[] args) throws Exception {
         Standalone.main(args);
     }
@@ -354,6 +427,8 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         private int port;
         private DevCertificates tls;
         private int requestLogLimit = 100_000;
+        private String adminToken;
+        private boolean adminFromAnywhere;
 
         private Builder() {
             try {
@@ -475,6 +550,16 @@ public final class ScaiVaultDevServer implements AutoCloseable {
         /** Serves HTTPS with the server certificate of {@code certificates} (a wrong host name, say). */
         public Builder tls(DevCertificates certificates) {
             this.tls = Objects.requireNonNull(certificates, "certificates");
+            return this;
+        }
+
+        /**
+         * Serves the control plane under {@code /_devserver/} (docs/testkit.md), for bearer {@code adminToken},
+         * from loopback peers only unless {@code fromAnywhere}. The standalone server turns it on.
+         */
+        Builder controlPlane(String adminToken, boolean fromAnywhere) {
+            this.adminToken = Objects.requireNonNull(adminToken, "adminToken");
+            this.adminFromAnywhere = fromAnywhere;
             return this;
         }
 

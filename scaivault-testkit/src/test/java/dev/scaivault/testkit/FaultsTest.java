@@ -182,4 +182,22 @@ class FaultsTest {
                         "Fault[status 502 text/html]");
         assertThatThrownBy(() -> Fault.error(99, "x")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aStandingFaultAppliesAfterTheScriptedOnesAndEndsOnTime() {
+        long[] now = {0};
+        Faults f = new Faults(() -> now[0]);
+        f.during("GET /v1/**", Duration.ofSeconds(10), Fault.error(503, "service_unavailable"));
+        f.enqueue("GET /v1/a", Fault.error(500, "internal_error"));
+        assertThat(f.next("GET", "/v1/a").status).isEqualTo(500);
+        assertThat(f.next("GET", "/v1/a").status).isEqualTo(503);
+        assertThat(f.next("GET", "/v1/b").status).isEqualTo(503);
+        assertThat(f.next("POST", "/v1/a")).isNull();
+        now[0] = Duration.ofSeconds(10).toNanos() - 1;
+        assertThat(f.next("GET", "/v1/a").status).isEqualTo(503);
+        now[0]++;
+        assertThat(f.next("GET", "/v1/a")).isNull();
+        assertThatThrownBy(() -> f.during("GET /x", Duration.ZERO, Fault.delay(Duration.ofSeconds(1))))
+                .hasMessageContaining("positive duration");
+    }
 }

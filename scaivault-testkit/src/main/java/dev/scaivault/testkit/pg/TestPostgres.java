@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -34,15 +35,31 @@ public final class TestPostgres implements AutoCloseable {
             "");
 
     private final EmbeddedPostgres pg;
+    private final Path dataDirectory;
 
-    private TestPostgres(EmbeddedPostgres pg) {
+    private TestPostgres(EmbeddedPostgres pg, Path dataDirectory) {
         this.pg = pg;
+        this.dataDirectory = dataDirectory;
     }
 
-    /** Starts a server; {@code max_connections} is raised so pools under load and the admin fit. */
+    /** Starts a server on a random port with a temporary data directory (deleted at {@link #close()}). */
     public static TestPostgres start() {
+        return builder().start();
+    }
+
+    /** A server with a fixed port or a data directory that outlives it; {@link Builder#start()} starts it. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Where the data lives, if it was given ({@link Builder#dataDirectory(Path)}): it survives a restart. */
+    public java.util.Optional<Path> dataDirectory() {
+        return java.util.Optional.ofNullable(dataDirectory);
+    }
+
+    private static TestPostgres start(Builder b) {
         try {
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder eb = EmbeddedPostgres.builder()
                     .setLocaleConfig("locale", "C")
                     .setServerConfig("password_encryption", "scram-sha-256")
                     .setServerConfig("max_connections", "200")
@@ -56,10 +73,22 @@ public final class TestPostgres implements AutoCloseable {
                             throw new UncheckedIOException("cannot write pg_hba.conf in " + dir, e);
                         }
                     })
-                    .start();
-            return new TestPostgres(pg);
-        } catch (IOException e) {
-            throw new UncheckedIOException("embedded PostgreSQL did not start", e);
+                    .setPort(b.port)
+                    .setRegisterShutdownHook(b.stopOnJvmExit);
+            if (b.dataDirectory != null) {
+                // An existing directory is started as it is (initdb runs only when it holds no cluster).
+                eb.setDataDirectory(b.dataDirectory).setCleanDataDirectory(false);
+            }
+            return new TestPostgres(eb.start(), b.dataDirectory);
+        } catch (IOException | RuntimeException e) {
+            // pg_ctl fails (IllegalStateException) when the port is taken or another server holds the directory.
+            throw new IllegalStateException(
+                    "embedded PostgreSQL did not start"
+                            + (b.port == 0 ? "" : " on port " + b.port + " (is another server using it?)")
+                            + (b.dataDirectory == null
+                                    ? ""
+                                    : " with data directory " + b.dataDirectory + " (is another server using it?)"),
+                    e);
         }
     }
 
@@ -88,6 +117,48 @@ public final class TestPostgres implements AutoCloseable {
         p.setProperty("user", user);
         p.setProperty("password", password);
         return DriverManager.getConnection(jdbcUrl(), p);
+    }
+
+    /** Configures a {@link TestPostgres}. */
+    public static final class Builder {
+        private int port;
+        private Path dataDirectory;
+        private boolean stopOnJvmExit = true;
+
+        private Builder() {}
+
+        /** Listen on this loopback port; default 0, a random free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("not a TCP port: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * Keep the database in {@code directory}, created (with {@code initdb}) when it holds no cluster yet and
+         * reused as it is otherwise, and not deleted at {@link #close()}: tables and roles survive a restart.
+         * Default: a temporary directory, deleted at close.
+         */
+        public Builder dataDirectory(Path directory) {
+            this.dataDirectory = directory.toAbsolutePath();
+            return this;
+        }
+
+        /**
+         * Whether the server stops by itself when the JVM exits (default true). Turn it off only when you close
+         * it yourself in a shutdown hook, after what must still reach the database (the standalone dev server
+         * revokes its leases first, which drops their roles).
+         */
+        public Builder stopOnJvmExit(boolean stop) {
+            this.stopOnJvmExit = stop;
+            return this;
+        }
+
+        public TestPostgres start() {
+            return TestPostgres.start(this);
+        }
     }
 
     @Override

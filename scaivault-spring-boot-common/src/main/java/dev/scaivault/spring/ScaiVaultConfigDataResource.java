@@ -30,6 +30,6 @@ final class ScaiVaultConfigDataResource extends ConfigDataResource {
 
     @Override
     public String toString() {
-        return ScaiVaultConfigDataLocationResolver.PREFIX + path;
+        return ConfigImports.PREFIX + path;
     }
 }

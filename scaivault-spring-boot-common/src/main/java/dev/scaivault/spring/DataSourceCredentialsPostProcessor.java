@@ -21,7 +21,7 @@ import org.springframework.util.ClassUtils;
 
 /**
  * Binds every {@code HikariDataSource} bean (Boot's or the application's own) to the credential source bean
- * {@value ScaiVaultAutoConfiguration#CREDENTIAL_SOURCE_BEAN}, before its initialization callbacks and thus
+ * {@value ScaiVaultConfiguration#CREDENTIAL_SOURCE_BEAN}, before its initialization callbacks and thus
  * before the pool opens its first connection, but after Boot has bound {@code spring.datasource.hikari.*}
  * to it (that binding is a post-processor of higher precedence). Any other {@link DataSource} gets a
  * warning: rotation cannot be applied to it.
@@ -48,8 +48,7 @@ final class DataSourceCredentialsPostProcessor implements DestructionAwareBeanPo
 
     @Override
     public Object postProcessBeforeInitialization(Object bean, String beanName) throws BeansException {
-        if (!(bean instanceof DataSource)
-                || !beanFactory.containsBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN)) {
+        if (!(bean instanceof DataSource) || !beanFactory.containsBean(ScaiVaultConfiguration.CREDENTIAL_SOURCE_BEAN)) {
             return bean;
         }
         if (!hikari || !HikariBinder.isHikari(bean)) {
@@ -63,11 +62,11 @@ final class DataSourceCredentialsPostProcessor implements DestructionAwareBeanPo
         }
         @SuppressWarnings("unchecked")
         SecretSource<Credentials> source = (SecretSource<Credentials>)
-                beanFactory.getBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN, SecretSource.class);
+                beanFactory.getBean(ScaiVaultConfiguration.CREDENTIAL_SOURCE_BEAN, SecretSource.class);
         ScaiVaultProperties props = beanFactory.getBean(ScaiVaultProperties.class);
         ScaiVaultMonitor monitor = beanFactory.getBean(ScaiVaultMonitor.class);
         // The pool must close before the source revokes the lease its connections use.
-        beanFactory.registerDependentBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN, beanName);
+        beanFactory.registerDependentBean(ScaiVaultConfiguration.CREDENTIAL_SOURCE_BEAN, beanName);
         boolean validate = props.getDatasource().isValidateBeforeApply();
         if (source.status().hasValue()) {
             long started = System.nanoTime();
