@@ -59,12 +59,13 @@ import org.slf4j.LoggerFactory;
  * waits until the pool has no connection in use (or {@code maxDrainTime}).
  *
  * <p>Bound before the pool started, the binding also opens the pool's first connection with new
- * credentials itself, right after setting them, evicts once that login is done (waiting 100 ms at most), and
- * hands the connection to the pool's next new connection: so that login neither runs while the database
- * ends the evicted sessions (which made it 1.5 times slower in the rotation demo) nor waits for a borrower to give
- * back an evicted connection and for HikariCP's add-connection path to come round to it. Until the pool takes
- * it (normally within the longest hold of a borrowed connection; it is closed if not taken within {@code
- * maxDrainTime}, at most 5 s) the database sees one connection more than the pool's maximum.
+ * credentials itself, right after setting them, evicts once that login is done (waiting 100 ms at most, and
+ * at most a tenth of the life the previous credentials have left), and hands the connection to the pool's
+ * next new connection: so that login neither runs while the database ends the evicted sessions (which made
+ * it 1.5 times slower in the rotation demo) nor waits for a borrower to give back an evicted connection and
+ * for HikariCP's add-connection path to come round to it. Until the pool takes it (normally within the
+ * longest hold of a borrowed connection; it is closed if not taken within {@code maxDrainTime}, at most 5 s)
+ * the database sees one connection more than the pool's maximum.
  *
  * <p>Closing the binding stops it following the source and hands back whatever it still holds; it closes
  * neither the pool nor the source.
@@ -384,9 +385,10 @@ public final class HikariCredentialBinding implements AutoCloseable {
         HikariPoolMXBean mx = pool.getHikariPoolMXBean();
         if (mx != null) {
             BridgingDataSource.Ready r = openAhead(next);
-            if (r != null) {
+            long wait = evictionDelayNanos(previous);
+            if (r != null && wait > 0) {
                 try {
-                    r.connection.get(MAX_EVICTION_DELAY_NANOS, TimeUnit.NANOSECONDS);
+                    r.connection.get(wait, TimeUnit.NANOSECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } catch (ExecutionException | TimeoutException e) {
@@ -420,6 +422,20 @@ public final class HikariCredentialBinding implements AutoCloseable {
             // Bridging may already have opened connections with these credentials before they were applied.
             tracker.firstOpenedWith(next).ifPresent(this::recordFirstUse);
         }
+    }
+
+    /**
+     * How long the eviction may wait for the first login with new credentials: {@link
+     * #MAX_EVICTION_DELAY_NANOS}, and no more than a tenth of the life {@code previous} has left, so the drain
+     * and the hand-off of credentials about to expire (a lease replaced late) keep nine tenths of their margin.
+     */
+    private long evictionDelayNanos(Credentials previous) {
+        Optional<Instant> expiry = previous == null ? Optional.empty() : previous.expiresAt();
+        if (expiry.isEmpty()) {
+            return MAX_EVICTION_DELAY_NANOS;
+        }
+        long left = Duration.between(clock.instant(), expiry.get()).toNanos();
+        return Math.max(0, Math.min(MAX_EVICTION_DELAY_NANOS, left / 10));
     }
 
     /**
