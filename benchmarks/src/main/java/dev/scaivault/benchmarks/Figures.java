@@ -326,14 +326,14 @@ public final class Figures {
                 "`ScaiVault` build to first secret read, dev server on loopback",
                 String.format(
                         Locale.ROOT,
-                        "median %s ms over %d (%s-%s)",
+                        "median %.1f ms over %d (%.1f-%.1f)",
                         fr.get("clientMsMedian"),
                         FIRST_READS,
                         fr.get("clientMsMin"),
                         fr.get("clientMsMax")),
                 String.format(
                         Locale.ROOT,
-                        "one GET of the same secret with a new OkHttp client: median %s ms (%s×)",
+                        "one GET of the same secret with a new OkHttp client: median %.1f ms (%s×)",
                         fr.get("bareGetMsMedian"),
                         ratio(fr.get("clientMsMedian"), fr.get("bareGetMsMedian"))),
                 "`examples/quickstart`'s measure");
