@@ -5,8 +5,8 @@
 #
 #   scripts/figures.sh [--quick] [--cold-build] [--out DIR] [-- MAVEN ARGS...]
 #
-#   --quick       shorter JMH runs, 50 file updates, 10 rotations per demo path (about 3 minutes after the
-#                 build, against about 7 for the full run on 2 cores)
+#   --quick       shorter JMH runs, 50 file updates, 10 rotations per demo path: about 3 minutes in all on
+#                 2 cores shared with other builds, against about 6 for the full run (4 after the builds)
 #   --cold-build  also time the demo's build from an empty local Maven repository (downloads everything
 #                 from Maven Central into a temporary directory, deleted afterwards)
 #   --out DIR     where to write (default target/figures/<UTC date and time>)
