@@ -89,6 +89,116 @@ class BridgingDataSourceTest {
         assertThat(ds.toString()).doesNotContain("pw").contains(FakeDb.class.getName());
     }
 
+    @Test
+    void aConnectionOpenedAheadIsThePoolsNextOneAndIsRegisteredOnlyWhenThePoolTakesIt() throws SQLException {
+        var db = new FakeDb(pw -> true);
+        var host = new FakeHost(NEW);
+        var ds = new BridgingDataSource(db, host);
+
+        BridgingDataSource.Ready ahead = ds.preopen(NEW, Runnable::run);
+        assertThat(host.opened).isEmpty();
+        Connection first = ds.getConnection();
+        Connection second = ds.getConnection();
+
+        assertThat(first).isSameAs(ahead.connection.join());
+        assertThat(db.logins).containsExactly("new-pw", "new-pw");
+        assertThat(second).isNotSameAs(first);
+        assertThat(host.opened).containsExactly(NEW, NEW);
+        assertThat(host.openingNow).isZero();
+    }
+
+    @Test
+    void aConnectionOpenedAheadWithOtherCredentialsIsNeverHandedOutAndIsClosedWhenDiscarded() throws SQLException {
+        var db = new FakeDb(pw -> true);
+        var host = new FakeHost(OLD);
+        var ds = new BridgingDataSource(db, host);
+
+        BridgingDataSource.Ready ahead = ds.preopen(NEW, Runnable::run);
+        ds.discardUnless(NEW);
+        assertThat(ahead.connection.join().isClosed()).isFalse();
+        Connection c = ds.getConnection();
+        ds.discardUnless(OLD);
+
+        assertThat(c).isNotSameAs(ahead.connection.join());
+        assertThat(db.logins).containsExactly("new-pw", "old-pw");
+        assertThat(ahead.connection.join().isClosed()).isTrue();
+    }
+
+    @Test
+    void aConnectionOpenedAheadIsClosedWhenReplacedDiscardedOrDetachedButNotOnceTaken() throws SQLException {
+        var db = new FakeDb(pw -> true);
+        var host = new FakeHost(NEW);
+        var ds = new BridgingDataSource(db, host);
+
+        BridgingDataSource.Ready replaced = ds.preopen(NEW, Runnable::run);
+        BridgingDataSource.Ready discarded = ds.preopen(NEW, Runnable::run);
+        assertThat(replaced.connection.join().isClosed()).isTrue();
+        ds.discard(discarded);
+        assertThat(discarded.connection.join().isClosed()).isTrue();
+
+        BridgingDataSource.Ready taken = ds.preopen(NEW, Runnable::run);
+        assertThat(ds.getConnection()).isSameAs(taken.connection.join());
+        ds.discard(taken);
+        assertThat(taken.connection.join().isClosed()).isFalse();
+
+        BridgingDataSource.Ready detached = ds.preopen(NEW, Runnable::run);
+        ds.detach();
+        assertThat(detached.connection.join().isClosed()).isTrue();
+    }
+
+    @Test
+    void aConnectionOpenedAheadThatWasClosedMeanwhileIsSkipped() throws SQLException {
+        var db = new FakeDb(pw -> true);
+        var host = new FakeHost(NEW);
+        var ds = new BridgingDataSource(db, host);
+
+        BridgingDataSource.Ready ahead = ds.preopen(NEW, Runnable::run);
+        ahead.connection.join().close();
+        Connection c = ds.getConnection();
+
+        assertThat(c).isNotSameAs(ahead.connection.join());
+        assertThat(c.isClosed()).isFalse();
+        assertThat(db.logins).containsExactly("new-pw", "new-pw");
+    }
+
+    @Test
+    void thePoolWaitsForALoginAheadStillUnderWayRatherThanLoggingInAgain() throws Exception {
+        var db = new FakeDb(pw -> true);
+        var host = new FakeHost(NEW);
+        var ds = new BridgingDataSource(db, host);
+        var pending = new java.util.concurrent.CompletableFuture<Runnable>();
+
+        BridgingDataSource.Ready ahead = ds.preopen(NEW, pending::complete);
+        var taken = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return ds.getConnection();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        pending.get(5, java.util.concurrent.TimeUnit.SECONDS).run();
+
+        assertThat(taken.get(5, java.util.concurrent.TimeUnit.SECONDS)).isSameAs(ahead.connection.join());
+        assertThat(db.logins).containsExactly("new-pw");
+    }
+
+    @Test
+    void whenTheLoginAheadFailsThePoolLogsInItselfAndBridgesAsUsual() throws SQLException {
+        var db = new FakeDb(pw -> pw.equals("new-pw"));
+        var host = new FakeHost(OLD);
+        host.bridgeTo = NEW;
+        var ds = new BridgingDataSource(db, host);
+
+        BridgingDataSource.Ready ahead = ds.preopen(OLD, Runnable::run);
+        Connection c = ds.getConnection();
+
+        assertThat(ahead.connection).isCompletedExceptionally();
+        assertThat(db.logins).containsExactly("old-pw", "old-pw", "new-pw");
+        assertThat(host.bridged).isEqualTo(1);
+        assertThat(host.opened).containsExactly(NEW);
+        assertThat(c.isClosed()).isFalse();
+    }
+
     static final class FakeHost implements BridgingDataSource.Host {
         volatile Credentials applied;
         Credentials bridgeTo;

@@ -4,15 +4,18 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
-/** Counts the physical logins a pool attempts and how many the database refused. */
+/** Counts the physical logins a pool attempts and how many the database refused, and who made each. */
 final class CountingDataSource implements DataSource {
     private final DataSource delegate;
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicInteger authFailures = new AtomicInteger();
+    private final List<String[]> logins = new CopyOnWriteArrayList<>();
 
     CountingDataSource(DataSource delegate) {
         this.delegate = delegate;
@@ -35,7 +38,14 @@ final class CountingDataSource implements DataSource {
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         attempts.incrementAndGet();
-        return count(() -> delegate.getConnection(username, password));
+        Connection c = count(() -> delegate.getConnection(username, password));
+        logins.add(new String[] {username, Thread.currentThread().getName()});
+        return c;
+    }
+
+    /** The threads that made the successful logins of {@code role}, in order. */
+    List<String> threadsOf(String role) {
+        return logins.stream().filter(l -> l[0].equals(role)).map(l -> l[1]).toList();
     }
 
     private interface Open {

@@ -195,6 +195,86 @@ class HikariBindingIT {
         }
     }
 
+    /**
+     * The first connection with new credentials is opened by the binding before it evicts (so that login
+     * neither runs while the database ends the evicted sessions nor waits for a slot and HikariCP's
+     * add-connection path) and is the pool's next new connection: no extra login, no extra connection.
+     */
+    @Test
+    void theFirstConnectionWithNewCredentialsIsOpenedAheadAndTakenByThePool() throws Exception {
+        String password0 = Pg.newPassword();
+        pg.createRole("app_ahead_0", password0);
+        var source = new TestCredentialSource(Credentials.of("app_ahead_0", password0, "lease 0"));
+        var logins = new CountingDataSource(pg.simpleDataSource());
+        var firstUse = new CompletableFuture<Duration>();
+        try (HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "ahead")) {
+            ds.setDataSource(logins);
+            try (var binding = HikariCredentialBinding.builder(ds, source)
+                    .listener(new RotationListener() {
+                        @Override
+                        public void onNewCredentialsInUse(String origin, Duration sinceSourceChange) {
+                            if (origin.equals("lease 1")) {
+                                firstUse.complete(sinceSourceChange);
+                            }
+                        }
+                    })
+                    .bind()) {
+                assertThat(currentUser(ds)).isEqualTo("app_ahead_0");
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> ds.getHikariPoolMXBean().getTotalConnections() == 5);
+
+                String password1 = Pg.newPassword();
+                pg.createRole("app_ahead_1", password1);
+                source.publishNext(Credentials.of("app_ahead_1", password1, "lease 1"))
+                        .get(10, TimeUnit.SECONDS);
+                firstUse.get(10, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(10)).until(() -> sessionsOf("app_ahead_1") == 5);
+
+                List<String> threads = logins.threadsOf("app_ahead_1");
+                assertThat(threads).hasSize(5);
+                assertThat(threads.get(0)).startsWith("scaivault-hikari-ahead-");
+                assertThat(threads.subList(1, 5)).noneSatisfy(t -> assertThat(t).startsWith("scaivault-"));
+                assertThat(binding.metrics().rotations()).isEqualTo(1);
+                assertThat(currentUser(ds)).isEqualTo("app_ahead_1");
+                assertThat(sessionsOf("app_ahead_1")).isEqualTo(5);
+            }
+        } finally {
+            source.close();
+        }
+    }
+
+    /** A pool that needs no new connection (minimumIdle 0, no demand) never takes it: it is closed. */
+    @Test
+    void aConnectionOpenedAheadThatThePoolDoesNotTakeIsClosed() throws Exception {
+        String password0 = Pg.newPassword();
+        pg.createRole("app_untaken_0", password0);
+        var source = new TestCredentialSource(Credentials.of("app_untaken_0", password0, "lease 0"));
+        var logins = new CountingDataSource(pg.simpleDataSource());
+        try (HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "untaken")) {
+            ds.setDataSource(logins);
+            ds.setMinimumIdle(0);
+            try (var binding = HikariCredentialBinding.builder(ds, source)
+                    .maxDrainTime(Duration.ofSeconds(1))
+                    .bind()) {
+                assertThat(currentUser(ds)).isEqualTo("app_untaken_0");
+
+                String password1 = Pg.newPassword();
+                pg.createRole("app_untaken_1", password1);
+                source.publishNext(Credentials.of("app_untaken_1", password1, "lease 1"))
+                        .get(10, TimeUnit.SECONDS);
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> logins.threadsOf("app_untaken_1").size() == 1);
+                assertThat(logins.threadsOf("app_untaken_1").get(0)).startsWith("scaivault-hikari-ahead-");
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> sessionsOf("app_untaken_1") == 0);
+                assertThat(ds.getHikariPoolMXBean().getTotalConnections()).isZero();
+                assertThat(currentUser(ds)).isEqualTo("app_untaken_1");
+            }
+        } finally {
+            source.close();
+        }
+    }
+
     /** Bound late, the binding still rotates; it only loses bridging and the per-connection drain. */
     @Test
     void aPoolThatAlreadyRunsStillRotates() throws Exception {
@@ -303,6 +383,16 @@ class HikariBindingIT {
         assertThat(lines).anySatisfy(l -> assertThat(l).contains("failed authentication"));
         for (String password : passwords) {
             assertThat(lines).noneSatisfy(l -> assertThat(l).contains(password));
+        }
+    }
+
+    private static int sessionsOf(String role) throws SQLException {
+        try (Connection c = pg.server().admin();
+                Statement st = c.createStatement();
+                ResultSet rs =
+                        st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE usename = '" + role + "'")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 

@@ -8,8 +8,8 @@ import dev.scaivault.SecretUnavailableException;
 import dev.scaivault.SourceStatus;
 import dev.scaivault.Subscription;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
  * The credentials of one delivery path at a time, for the demo's single pool. A {@code
@@ -28,12 +28,24 @@ final class PathSource extends AbstractSecretSource<Credentials> {
         super("demo-path", Clock.systemUTC());
     }
 
+    /** Hears every value before the pool does. */
+    interface Seen {
+        /**
+         * {@code c} is about to be published; {@code sourceAt} is when the path's source accepted it, null for
+         * a path's first value (which this source publishes when switching).
+         */
+        void seen(Credentials c, Instant sourceAt);
+
+        /** {@code c} is being published to the pool now. */
+        default void publishing(Credentials c) {}
+    }
+
     /**
-     * Follows {@code next} from now on. {@code seen} hears every value before the pool does.
+     * Follows {@code next} from now on.
      *
      * @return completes when the pool has handed off the previous path's last credentials
      */
-    synchronized CompletableFuture<Void> switchTo(SecretSource<Credentials> next, Consumer<Credentials> seen) {
+    synchronized CompletableFuture<Void> switchTo(SecretSource<Credentials> next, Seen seen) {
         if (subscription != null) {
             subscription.close();
         }
@@ -42,12 +54,14 @@ final class PathSource extends AbstractSecretSource<Credentials> {
             if (change.previous() == null || delegate != next) {
                 return; // the first value is published below; a replaced source has nothing more to say
             }
-            seen.accept(change.current());
+            seen.seen(change.current(), change.at());
             HandOff handOff = change.deferHandOff();
+            seen.publishing(change.current());
             publish(change.current()).whenComplete((v, e) -> handOff.complete());
         });
         Credentials first = next.current();
-        seen.accept(first);
+        seen.seen(first, null);
+        seen.publishing(first);
         return publish(first);
     }
 

@@ -1,10 +1,7 @@
 package dev.scaivault.examples.rotationdemo;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.util.DriverDataSource;
 import dev.scaivault.Auth;
 import dev.scaivault.Credentials;
 import dev.scaivault.ScaiVault;
@@ -31,6 +28,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
@@ -39,14 +37,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import javax.sql.DataSource;
 
 /**
  * The demo a new user runs first: embedded PostgreSQL, the testkit's dev server with a PostgreSQL dynamic
  * engine, ONE HikariCP pool bound by {@link HikariCredentialBinding}, query threads that never stop, and
- * credential rotations through every delivery path in turn. Exits 0 only if no query failed.
+ * credential rotations through every delivery path in turn. Exits 0 only if no query failed. Measures, in the
+ * same run, the floor each figure is compared with: a bare login for propagation, the borrowers' hold for
+ * drain.
  */
 public final class RotationDemo {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final Duration HAND_OFF_TIMEOUT = Duration.ofSeconds(30);
 
     private final Options options;
@@ -60,6 +60,8 @@ public final class RotationDemo {
     private volatile PathStats active;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Consumer<String> secrets;
+    private final Timeline timeline = new Timeline();
+    private final Machine machine = new Machine();
 
     /** {@code secrets} hears every credential the demo makes or receives, so a test can hunt for leaks. */
     RotationDemo(Options options, PrintStream out, PrintStream err, Consumer<String> secrets) {
@@ -121,10 +123,20 @@ public final class RotationDemo {
                 SighupReload hup = SighupReload.install();
                 PathSource source = new PathSource();
                 HikariDataSource pool = new HikariDataSource()) {
-            pool.setJdbcUrl(pg.jdbcUrl());
+            // What HikariCP makes of setJdbcUrl(url), a DriverDataSource, with each login and close timed.
+            DataSource driver = new DriverDataSource(pg.jdbcUrl(), null, new Properties(), null, null);
+            pool.setDataSource(new TimedDataSource(driver, timeline));
             pool.setPoolName("rotation-demo");
             pool.setMaximumPoolSize(5);
             pool.setConnectionTimeout(10_000);
+
+            machine.postgres(serverVersion(pg));
+            String baselinePassword = DeliveryPath.newPassword();
+            secrets.accept(baselinePassword);
+            try (Connection c = pg.admin();
+                    Statement s = c.createStatement()) {
+                s.execute("CREATE ROLE " + Baseline.ROLE + " LOGIN PASSWORD '" + baselinePassword + "'");
+            }
 
             HikariCredentialBinding binding = null;
             SecretSource<Credentials> previous = null;
@@ -137,10 +149,7 @@ public final class RotationDemo {
                     SecretSource<Credentials> next = path.open();
                     st.firstOrigin = next.current().origin();
                     active = st;
-                    var handedOver = source.switchTo(next, c -> {
-                        secrets.accept(c.password());
-                        byOrigin.put(c.origin(), st);
-                    });
+                    var handedOver = source.switchTo(next, new Seen(st));
                     if (binding == null) {
                         // Before the pool starts, so the binding sees every physical connection.
                         binding = HikariCredentialBinding.builder(pool, source)
@@ -152,6 +161,10 @@ public final class RotationDemo {
                             workers.add(w);
                             w.start();
                         }
+                        Thread probe = Threads.daemonFactory("scaivault-demo-baseline")
+                                .newThread(new Baseline(driver, baselinePassword, () -> active, stop));
+                        workers.add(probe);
+                        probe.start();
                         progress =
                                 Threads.daemonFactory("scaivault-demo-progress").newThread(this::progress);
                         progress.start();
@@ -185,8 +198,13 @@ public final class RotationDemo {
             }
             double wall = (System.nanoTime() - started) / 1e9;
             double load = (System.nanoTime() - setUp) / 1e9;
-            printTable(wall, load);
-            writeReport();
+            machine.finished();
+            Report report = new Report(stats, timeline, machine);
+            int timeouts = stats.stream().mapToInt(s -> s.handOffTimeouts.get()).sum();
+            report.print(out, options, Math.max(0, stats.size() - 1), timeouts, load, wall);
+            Path file = options.report().toAbsolutePath();
+            report.write(file, options, load, wall);
+            out.println("report: " + file);
         } finally {
             deleteTree(work);
         }
@@ -247,12 +265,16 @@ public final class RotationDemo {
 
     private void query(HikariDataSource pool) {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        List<Timeline.Hold> holds = timeline.holdsOfThread();
         while (!stop.get()) {
             PathStats st = active;
-            try (Connection c = pool.getConnection();
-                    Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT 1")) {
-                rs.next();
+            long borrowed = -1;
+            try (Connection c = pool.getConnection()) {
+                borrowed = Timeline.now();
+                try (Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT 1")) {
+                    rs.next();
+                }
                 TimeUnit.MILLISECONDS.sleep(rnd.nextLong(21));
                 st.queriesOk.increment();
             } catch (SQLException | RuntimeException e) {
@@ -260,7 +282,19 @@ public final class RotationDemo {
                         + ": " + e.getMessage());
             } catch (InterruptedException e) {
                 return;
+            } finally {
+                if (borrowed >= 0) {
+                    holds.add(new Timeline.Hold(borrowed, Timeline.now()));
+                }
             }
+        }
+    }
+
+    private static String serverVersion(TestPostgres pg) throws SQLException {
+        try (Connection c = pg.admin();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SHOW server_version")) {
+            return rs.next() ? rs.getString(1) : "unknown";
         }
     }
 
@@ -294,97 +328,35 @@ public final class RotationDemo {
         }
     }
 
-    private void printTable(double wallSeconds, double loadSeconds) {
-        String fmt = "%-9s %9s %11s %8s %8s %8s %8s %8s %8s%n";
-        out.printf(
-                Locale.ROOT,
-                fmt,
-                "path",
-                "rotations",
-                "queries ok",
-                "failed",
-                "prop p50",
-                "prop p99",
-                "drain 50",
-                "drain 99",
-                "bridged");
-        for (PathStats s : stats) {
-            out.printf(
-                    Locale.ROOT,
-                    fmt,
-                    s.name,
-                    s.rotations.get(),
-                    s.queriesOk.sum(),
-                    s.queriesFailed.sum(),
-                    ms(PathStats.quantileMs(s.propagationNanos, 0.50)),
-                    ms(PathStats.quantileMs(s.propagationNanos, 0.99)),
-                    ms(PathStats.quantileMs(s.drainNanos, 0.50)),
-                    ms(PathStats.quantileMs(s.drainNanos, 0.99)),
-                    s.bridgedAuthFailures.get());
-        }
-        long ok = stats.stream().mapToLong(s -> s.queriesOk.sum()).sum();
-        long failed = stats.stream().mapToLong(s -> s.queriesFailed.sum()).sum();
-        out.printf(
-                Locale.ROOT,
-                fmt,
-                "total",
-                stats.stream().mapToInt(s -> s.rotations.get()).sum(),
-                ok,
-                failed,
-                "",
-                "",
-                "",
-                "",
-                "");
-        out.printf(
-                Locale.ROOT,
-                "(ms; propagation = source change -> first new physical connection with the new credentials;"
-                        + " drain = eviction -> hand-off of the previous credentials; bridged = new connections"
-                        + " refused by the database before the new password arrived, retried by the binding)%n");
-        int timeouts = stats.stream().mapToInt(s -> s.handOffTimeouts.get()).sum();
-        out.printf(
-                Locale.ROOT,
-                "%d threads, pool size 5, %d path switches, %d hand-off timeouts; under load %.1f s, wall time %.1f s%n",
-                options.threads(),
-                Math.max(0, stats.size() - 1),
-                timeouts,
-                loadSeconds,
-                wallSeconds);
-    }
-
-    private static String ms(Double v) {
-        return v == null ? "-" : String.format(Locale.ROOT, "%.1f", v);
-    }
-
-    private void writeReport() throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        ArrayNode paths = root.putArray("paths");
-        for (PathStats s : stats) {
-            ObjectNode p = paths.addObject();
-            p.put("name", s.name);
-            p.put("rotations", s.rotations.get());
-            p.put("queriesOk", s.queriesOk.sum());
-            p.put("queriesFailed", s.queriesFailed.sum());
-            p.put("propagationMsP50", PathStats.quantileMs(s.propagationNanos, 0.50));
-            p.put("propagationMsP99", PathStats.quantileMs(s.propagationNanos, 0.99));
-            p.put("drainMsP50", PathStats.quantileMs(s.drainNanos, 0.50));
-            p.put("drainMsP99", PathStats.quantileMs(s.drainNanos, 0.99));
-        }
-        root.put("queriesOk", stats.stream().mapToLong(s -> s.queriesOk.sum()).sum());
-        root.put(
-                "queriesFailed",
-                stats.stream().mapToLong(s -> s.queriesFailed.sum()).sum());
-        Path file = options.report().toAbsolutePath();
-        Files.createDirectories(file.getParent());
-        JSON.writeValue(file.toFile(), root);
-        out.println("report: " + file);
-    }
-
     private static void deleteTree(Path dir) {
         try (Stream<Path> walk = Files.walk(dir)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             // A temp directory left behind is harmless.
+        }
+    }
+
+    /** Registers each path's credentials (for the leak hunt, the attribution and the timeline) as they pass. */
+    private final class Seen implements PathSource.Seen {
+        private final PathStats st;
+
+        Seen(PathStats st) {
+            this.st = st;
+        }
+
+        @Override
+        public void seen(Credentials c, Instant sourceAt) {
+            secrets.accept(c.password());
+            byOrigin.put(c.origin(), st);
+            st.steps.add(timeline.seen(c, st, sourceAt != null, sourceAt != null ? sourceAt : Instant.now()));
+        }
+
+        @Override
+        public void publishing(Credentials c) {
+            Timeline.Step step = timeline.ofOrigin(c.origin());
+            if (step != null) {
+                step.publishedAt = Timeline.now();
+            }
         }
     }
 
@@ -396,6 +368,7 @@ public final class RotationDemo {
 
         @Override
         public void onRotation(String previousOrigin, String origin, Instant at) {
+            timeline.applied(previousOrigin, origin, at);
             PathStats st = of(origin);
             if (!origin.equals(st.firstOrigin)) {
                 st.rotations.incrementAndGet();
@@ -406,7 +379,12 @@ public final class RotationDemo {
         public void onNewCredentialsInUse(String origin, Duration sinceSourceChange) {
             PathStats st = of(origin);
             if (!origin.equals(st.firstOrigin)) {
-                st.propagationNanos.add(sinceSourceChange.toNanos());
+                long micros = TimeUnit.NANOSECONDS.toMicros(sinceSourceChange.toNanos());
+                st.propagation.add(micros);
+                Timeline.Step step = timeline.ofOrigin(origin);
+                if (step != null) {
+                    step.propagation = micros;
+                }
             }
         }
 
@@ -416,7 +394,12 @@ public final class RotationDemo {
             if (st != active) {
                 return; // a path switch: the previous path's last credentials
             }
-            st.drainNanos.add(drainTime.toNanos());
+            long micros = TimeUnit.NANOSECONDS.toMicros(drainTime.toNanos());
+            st.drain.add(micros);
+            Timeline.Step step = timeline.retiredBy(previousOrigin);
+            if (step != null) {
+                step.drain = micros;
+            }
             if (timedOut) {
                 st.handOffTimeouts.incrementAndGet();
             }

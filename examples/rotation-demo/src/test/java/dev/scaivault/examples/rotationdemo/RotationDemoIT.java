@@ -1,6 +1,7 @@
 package dev.scaivault.examples.rotationdemo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,10 +24,34 @@ class RotationDemoIT {
             "rotations",
             "queriesOk",
             "queriesFailed",
+            "bridged",
+            "connectSamples",
+            "connectMsP50",
+            "connectMsP99",
             "propagationMsP50",
             "propagationMsP99",
+            "propagationExcessMsP50",
+            "propagationExcessMsP99",
             "drainMsP50",
-            "drainMsP99");
+            "drainMsP99",
+            "holdMsP50",
+            "holdMsP99",
+            "drainExcessMsP50",
+            "drainExcessMsP99",
+            "steps",
+            "timeline");
+    private static final List<String> FIGURES = PATH_FIELDS.subList(6, 18);
+    private static final List<String> TIMELINE_FIELDS = List.of(
+            "published",
+            "applied",
+            "firstReturn",
+            "lastReturn",
+            "firstClose",
+            "loginStart",
+            "loginEnd",
+            "loginThread",
+            "propagation",
+            "drain");
 
     @Test
     void theJarRotatesThroughEveryPathWithoutAFailedQuery() throws Exception {
@@ -68,7 +93,11 @@ class RotationDemoIT {
         assertThat(p.exitValue()).as("exit code; stderr:%n%s", err).isZero();
 
         JsonNode root = new ObjectMapper().readTree(new File(report.toString()));
-        assertThat(fieldNames(root)).containsExactly("paths", "queriesOk", "queriesFailed");
+        assertThat(fieldNames(root))
+                .containsExactly(
+                        "machine", "options", "paths", "queriesOk", "queriesFailed", "loadSeconds", "wallSeconds");
+        assertThat(root.get("machine").get("cores").asInt()).isPositive();
+        assertThat(root.get("machine").get("hikaricp").asText()).matches("\\d+\\.\\d+\\.\\d+");
         assertThat(root.get("queriesFailed").asLong()).isZero();
         List<String> names = new ArrayList<>();
         long ok = 0;
@@ -79,15 +108,26 @@ class RotationDemoIT {
             assertThat(path.get("queriesFailed").asLong()).as(name).isZero();
             assertThat(path.get("rotations").asInt()).as(name).isGreaterThanOrEqualTo(20);
             assertThat(path.get("queriesOk").asLong()).as(name).isPositive();
-            for (String f : PATH_FIELDS.subList(4, 8)) {
+            assertThat(path.get("connectSamples").asInt()).as(name).isPositive();
+            for (String f : FIGURES) {
                 assertThat(path.get(f).isNumber()).as(name + " " + f).isTrue();
+            }
+            double excess = path.get("propagationMsP50").asDouble()
+                    - path.get("connectMsP50").asDouble();
+            assertThat(path.get("propagationExcessMsP50").asDouble()).as(name).isCloseTo(excess, within(0.011));
+            assertThat(path.get("steps").get("loginMsP50").isNumber()).as(name).isTrue();
+            assertThat(path.get("timeline")).as(name).isNotEmpty();
+            for (JsonNode r : path.get("timeline")) {
+                assertThat(fieldNames(r)).containsExactlyElementsOf(TIMELINE_FIELDS);
+                assertThat(r.get("loginEnd").asDouble())
+                        .isGreaterThanOrEqualTo(r.get("loginStart").asDouble());
             }
             ok += path.get("queriesOk").asLong();
         }
         assertThat(names).containsExactly("kubelet", "csi", "sidecar", "dynamic");
         assertThat(root.get("queriesOk").asLong()).isEqualTo(ok);
 
-        assertThat(out).contains("path", "rotations", "queries ok", "prop p50", "drain 99");
+        assertThat(out).contains("path", "rotations", "queries ok", "connect", "excess", "hold", "before login");
         // The dev server's bearer token is a credential like the passwords: never printed.
         assertThat(out + err).doesNotContain("skt_demo_");
     }
