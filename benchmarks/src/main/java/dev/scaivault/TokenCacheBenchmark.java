@@ -1,6 +1,5 @@
 package dev.scaivault;
 
-import dev.scaivault.internal.Scheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,12 +32,24 @@ public class TokenCacheBenchmark {
 
     @Setup
     public void setUp() {
+        TokenCache.Source staticToken = new TokenCache.Source() {
+            @Override
+            public Protocol.IssuedToken fetch() {
+                return new Protocol.IssuedToken("skt_bench_token_123456", Instant.now(), null);
+            }
+
+            @Override
+            public String describe() {
+                return "static token";
+            }
+
+            @Override
+            public boolean renewable() {
+                return false;
+            }
+        };
         cache = new TokenCache(
-                Auth.token("skt_bench_token_123456").source(null, Clock.systemUTC()),
-                Scheduler.system(),
-                TokenCache.MAX_AGE_CAP,
-                Duration.ofMinutes(1),
-                Duration.ofSeconds(5));
+                staticToken, Time.system(), TokenCache.MAX_AGE_CAP, Duration.ofMinutes(1), Duration.ofSeconds(5));
         cache.token();
     }
 

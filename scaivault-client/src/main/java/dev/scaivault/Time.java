@@ -75,6 +75,17 @@ public final class Time {
         return io;
     }
 
+    /**
+     * {@code clock} and {@code scheduler} for the timers, {@code io} for the blocking work: time that runs at
+     * another pace (a simulation), with real threads for the calls.
+     */
+    public static Time of(InstantSource clock, ScheduledExecutorService scheduler, Executor io) {
+        Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(scheduler, "scheduler");
+        Objects.requireNonNull(io, "io");
+        return new Time(clock, scheduler, io);
+    }
+
     /** {@link #clock()}'s instant. */
     public Instant now() {
         return clock.instant();

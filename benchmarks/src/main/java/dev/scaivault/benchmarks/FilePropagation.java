@@ -1,6 +1,8 @@
 package dev.scaivault.benchmarks;
 
-import dev.scaivault.file.FileSecretSource;
+import dev.scaivault.file.FileSecret;
+import dev.scaivault.file.FileSource;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.KubeletVolume;
 import dev.scaivault.testkit.files.RenameOverWriter;
 import java.nio.file.ClosedWatchServiceException;
@@ -121,7 +123,7 @@ public final class FilePropagation {
     private static long[] volume(Path dir, int updates) throws Exception {
         KubeletVolume vol = KubeletVolume.at(dir);
         vol.writeStrings(Map.of("username", "app", "password", "v0"));
-        try (FileSecretSource s = FileSecretSource.builder(dir).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(dir).build()) {
             return measure(s, updates, i -> {
                 vol.writeStrings(Map.of("username", "app", "password", "v" + i));
                 return vol::lastSwapNanos;
@@ -134,7 +136,7 @@ public final class FilePropagation {
         Path f = dir.resolve("db.json");
         RenameOverWriter w = new RenameOverWriter();
         w.write(f, "{\"password\":\"v0\"}");
-        try (FileSecretSource s = FileSecretSource.builder(f).build()) {
+        try (SecretSource<FileSecret> s = FileSource.builder(f).build()) {
             return measure(s, updates, i -> {
                 w.write(f, "{\"password\":\"v" + i + "\"}");
                 return w::lastRenameNanos;
@@ -147,7 +149,7 @@ public final class FilePropagation {
         LongSupplier write(int i) throws Exception;
     }
 
-    private static long[] measure(FileSecretSource s, int updates, Update update) throws Exception {
+    private static long[] measure(SecretSource<FileSecret> s, int updates, Update update) throws Exception {
         BlockingQueue<long[]> received = new ArrayBlockingQueue<>(16);
         s.subscribe(c -> {
             long at = System.nanoTime();

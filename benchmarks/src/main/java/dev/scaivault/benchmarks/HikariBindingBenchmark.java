@@ -1,9 +1,9 @@
 package dev.scaivault.benchmarks;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.scaivault.AbstractSecretSource;
-import dev.scaivault.Credentials;
 import dev.scaivault.hikari.HikariCredentialBinding;
+import dev.scaivault.source.AbstractSecretSource;
+import dev.scaivault.source.Credentials;
 import dev.scaivault.testkit.pg.TestPostgres;
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -51,6 +51,14 @@ public final class LeaseSource {
         return new Builder(vault.dynamic(), vault.time(), engine, role);
     }
 
+    /**
+     * As {@link #builder(ScaiVault, String, String)}, with a {@link DynamicSecrets} of your own (a decorator
+     * that observes or limits the calls, a fake in tests) on {@code time}.
+     */
+    public static Builder builder(DynamicSecrets api, Time time, String engine, String role) {
+        return new Builder(api, time, engine, role);
+    }
+
     /** Configures a lease source; every setting has a default. */
     public static final class Builder {
         final DynamicSecrets api;
@@ -66,8 +74,7 @@ public final class LeaseSource {
         boolean startWithoutValue;
         RandomGenerator random = new Random();
 
-        /** For tests of this package: an API and a time of their own. */
-        Builder(DynamicSecrets api, Time time, String engine, String role) {
+        private Builder(DynamicSecrets api, Time time, String engine, String role) {
             this.api = Checks.notNull(api, "api");
             this.time = Checks.notNull(time, "time");
             this.engine = Checks.requireName(engine, "engine");

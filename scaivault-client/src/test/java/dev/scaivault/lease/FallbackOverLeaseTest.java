@@ -56,7 +56,7 @@ class FallbackOverLeaseTest {
     private LeaseKeeper unreachableLease() {
         LeakCheck.secret(BREAK_GLASS.password(), FakeDynamicSecrets.passwordOf(1), FakeDynamicSecrets.passwordOf(2));
         fake.down(true);
-        return (LeaseKeeper) new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
+        return (LeaseKeeper) LeaseSource.builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
                 .random(new Random(7))
                 .startWithoutValue()
                 .build();
@@ -119,10 +119,9 @@ class FallbackOverLeaseTest {
     @Test
     void closeRevokesTheLease() {
         fake.down(false);
-        LeaseKeeper lease =
-                (LeaseKeeper) new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
-                        .random(new Random(7))
-                        .build();
+        LeaseKeeper lease = (LeaseKeeper) LeaseSource.builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
+                .random(new Random(7))
+                .build();
         source = lease.withFallback(fallback);
         assertThat(fallback.status().hasValue()).isFalse();
         source.close();

@@ -27,7 +27,8 @@ class LeaseContainmentTest {
     private final FakeDynamicSecrets fake = new FakeDynamicSecrets(scheduler);
 
     private LeaseSource.Builder onVirtualTime() {
-        return new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app").random(new Random(7));
+        return LeaseSource.builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
+                .random(new Random(7));
     }
 
     @Test
@@ -72,7 +73,7 @@ class LeaseContainmentTest {
         logger.addAppender(log);
         FakeDynamicSecrets real = new FakeDynamicSecrets(java.time.Clock.systemUTC());
         try {
-            LeaseKeeper s = (LeaseKeeper) new LeaseSource.Builder(real, Time.system(), "postgres", "app")
+            LeaseKeeper s = (LeaseKeeper) LeaseSource.builder(real, Time.system(), "postgres", "app")
                     .closeTimeout(Duration.ofMinutes(1))
                     .build();
             String first = s.currentLeaseId().orElseThrow();

@@ -44,7 +44,7 @@ class LeaseKeeperTest {
     }
 
     private LeaseSource.Builder builder() {
-        return new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
+        return LeaseSource.builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
                 .listener(events)
                 .random(new Random(42));
     }
@@ -173,7 +173,7 @@ class LeaseKeeperTest {
         assertThatThrownBy(() -> builder().rotateThreshold(1.0)).hasMessageContaining("rotateThreshold");
         assertThatThrownBy(() -> builder().ttl(Duration.ZERO)).hasMessageContaining("ttl");
         assertThatThrownBy(() -> builder().closeTimeout(Duration.ofSeconds(-1))).hasMessageContaining("closeTimeout");
-        assertThatThrownBy(() -> new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), " ", "app"))
+        assertThatThrownBy(() -> LeaseSource.builder(fake, Time.of(scheduler, scheduler), " ", "app"))
                 .hasMessageContaining("engine");
     }
 
@@ -188,7 +188,8 @@ class LeaseKeeperTest {
                 return l.toBuilder().data(Map.of("user", "x")).build();
             }
         };
-        assertThatThrownBy(() -> new LeaseSource.Builder(api, Time.of(scheduler, scheduler), "postgres", "app").build())
+        assertThatThrownBy(() -> LeaseSource.builder(api, Time.of(scheduler, scheduler), "postgres", "app")
+                        .build())
                 .hasMessageContaining("lease_1")
                 .hasMessageContaining("no username and password")
                 .hasMessageContaining("[user]");
@@ -247,8 +248,8 @@ class LeaseKeeperTest {
         Random shared = new Random(20261201);
         List<LeaseKeeper> sources = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
-            sources.add(build(
-                    new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app").random(shared)));
+            sources.add(build(LeaseSource.builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
+                    .random(shared)));
         }
         scheduler.advance(Duration.ofMinutes(50));
         Map<String, Instant> firstRenewal = new HashMap<>();
@@ -705,7 +706,8 @@ class LeaseKeeperTest {
                 return super.renew(leaseId, increment);
             }
         };
-        LeaseKeeper s = build(new LeaseSource.Builder(api, Time.system(), "postgres", "app").random(new Random(1)));
+        LeaseKeeper s =
+                build(LeaseSource.builder(api, Time.system(), "postgres", "app").random(new Random(1)));
         // On the system time the scheduler thread only keeps time: the renewal runs on an I/O thread.
         await().atMost(Duration.ofSeconds(10)).until(() -> !threads.isEmpty());
         assertThat(threads.get(0)).startsWith("scaivault-io-");
@@ -730,8 +732,8 @@ class LeaseKeeperTest {
                 return super.generate(engine, role, ttl);
             }
         };
-        LeaseKeeper s =
-                (LeaseKeeper) new LeaseSource.Builder(api, Time.of(scheduler, scheduler), "postgres", "app").build();
+        LeaseKeeper s = (LeaseKeeper) LeaseSource.builder(api, Time.of(scheduler, scheduler), "postgres", "app")
+                .build();
         scheduler.advance(Duration.ofMinutes(48));
         assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
         s.close();

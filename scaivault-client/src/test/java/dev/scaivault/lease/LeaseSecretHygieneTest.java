@@ -47,7 +47,7 @@ class LeaseSecretHygieneTest {
         FakeDynamicSecrets fake = new FakeDynamicSecrets(scheduler).ttl(Duration.ofSeconds(4), Duration.ofSeconds(12));
         LeaseKeeperTest.RecordingEvents events = new LeaseKeeperTest.RecordingEvents();
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
-        LeaseKeeper s = (LeaseKeeper) new LeaseSource.Builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
+        LeaseKeeper s = (LeaseKeeper) LeaseSource.builder(fake, Time.of(scheduler, scheduler), "postgres", "app")
                 .listener(events)
                 .random(new Random(3))
                 .build();

@@ -1,6 +1,6 @@
 package dev.scaivault.hikari;
 
-import dev.scaivault.Credentials;
+import dev.scaivault.source.Credentials;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;

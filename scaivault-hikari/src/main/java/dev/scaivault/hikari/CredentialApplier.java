@@ -2,7 +2,7 @@ package dev.scaivault.hikari;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.scaivault.Credentials;
+import dev.scaivault.source.Credentials;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;

@@ -4,13 +4,13 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.util.DriverDataSource;
 import com.zaxxer.hikari.util.PropertyElf;
-import dev.scaivault.Credentials;
-import dev.scaivault.HandOff;
-import dev.scaivault.SecretChange;
-import dev.scaivault.SecretSource;
 import dev.scaivault.SecretUnavailableException;
-import dev.scaivault.Subscription;
-import dev.scaivault.internal.Threads;
+import dev.scaivault.Time;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.HandOff;
+import dev.scaivault.source.Registration;
+import dev.scaivault.source.SecretChange;
+import dev.scaivault.source.SecretSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -74,8 +74,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HikariCredentialBinding implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HikariCredentialBinding.class);
-    private static final ThreadFactory THREADS = Threads.daemonFactory("scaivault-hikari");
-    private static final ThreadFactory AHEAD = Threads.daemonFactory("scaivault-hikari-ahead");
+    private static final ThreadFactory THREADS = Time.daemons("scaivault-hikari");
+    private static final ThreadFactory AHEAD = Time.daemons("scaivault-hikari-ahead");
     private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     // HikariCP adds a new connection to its bag right after the data source returns it; this is ample.
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -112,7 +112,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
     // Its own thread, so that the eviction goes ahead when that login takes longer than it may wait.
     private final ExecutorService ahead;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final Subscription subscription;
+    private final Registration subscription;
 
     private volatile Credentials applied;
     private volatile Instant appliedChangeAt;

@@ -3,7 +3,7 @@ package dev.scaivault.hikari;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scaivault.Credentials;
+import dev.scaivault.source.Credentials;
 import java.io.PrintWriter;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;

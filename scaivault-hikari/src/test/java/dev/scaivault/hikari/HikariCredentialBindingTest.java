@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.scaivault.AbstractSecretSource;
-import dev.scaivault.Credentials;
 import dev.scaivault.SecretUnavailableException;
+import dev.scaivault.source.AbstractSecretSource;
+import dev.scaivault.source.Credentials;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

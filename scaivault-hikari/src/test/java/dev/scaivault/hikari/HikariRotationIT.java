@@ -3,8 +3,8 @@ package dev.scaivault.hikari;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.scaivault.Credentials;
 import dev.scaivault.hikari.Pg.PoolKind;
+import dev.scaivault.source.Credentials;
 import dev.scaivault.testkit.pg.TestPostgres;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;

@@ -3,7 +3,7 @@ package dev.scaivault.hikari;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.scaivault.Credentials;
+import dev.scaivault.source.Credentials;
 import org.junit.jupiter.api.Test;
 
 /** Proves which HikariCP each test execution ran against, and that the binding picked its mechanism. */

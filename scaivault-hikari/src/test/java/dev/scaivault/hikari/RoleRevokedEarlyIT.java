@@ -8,7 +8,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.hikari.Pg.PoolKind;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.LeaseInfo;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
@@ -83,14 +85,14 @@ class RoleRevokedEarlyIT {
                 .until(() -> ds.getHikariPoolMXBean().getTotalConnections() == ds.getMaximumPoolSize());
     }
 
-    private static LeasedCredentialSource leaseSource() {
-        return LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
+    private static SecretSource<Credentials> leaseSource() {
+        return LeaseSource.builder(vault, "postgres", "app")
                 .closeTimeout(Duration.ofSeconds(5))
                 .build();
     }
 
     private static HikariCredentialBinding bindRecordingBridges(
-            HikariDataSource ds, LeasedCredentialSource source, List<String> bridged) {
+            HikariDataSource ds, SecretSource<Credentials> source, List<String> bridged) {
         return HikariCredentialBinding.builder(ds, source)
                 .listener(new RotationListener() {
                     @Override
@@ -105,7 +107,7 @@ class RoleRevokedEarlyIT {
     private static void assertBridgedOnce(
             String first,
             String after,
-            LeasedCredentialSource source,
+            SecretSource<Credentials> source,
             List<String> bridged,
             HikariCredentialBinding b) {
         assertThat(after).isNotEqualTo(first).isEqualTo(source.current().username());
@@ -118,7 +120,7 @@ class RoleRevokedEarlyIT {
     @Test
     void aRoleDroppedEarlyFailsOneLoginWhichIsBridgedToTheSuccessorLease() throws Exception {
         List<String> bridged = new CopyOnWriteArrayList<>();
-        try (LeasedCredentialSource source = leaseSource();
+        try (SecretSource<Credentials> source = leaseSource();
                 HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "revoked-early");
                 var binding = bindRecordingBridges(ds, source, bridged)) {
             LeakCheck.secret(source.current().password());
@@ -153,7 +155,7 @@ class RoleRevokedEarlyIT {
     @Test
     void aRoleTheDatabaseEndsWhileScaiVaultStillHoldsTheLeaseIsReplacedOnTheRefusedLogin() throws Exception {
         List<String> bridged = new CopyOnWriteArrayList<>();
-        try (LeasedCredentialSource source = leaseSource();
+        try (SecretSource<Credentials> source = leaseSource();
                 HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "ended-by-database");
                 var binding = bindRecordingBridges(ds, source, bridged)) {
             LeakCheck.secret(source.current().password());

@@ -2,7 +2,7 @@ package dev.scaivault.hikari;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.scaivault.internal.Threads;
+import dev.scaivault.Time;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +102,7 @@ final class RotationLoad {
         AtomicLong done = new AtomicLong();
         var stop = new java.util.concurrent.atomic.AtomicBoolean();
         List<Thread> workers = new ArrayList<>();
-        var factory = Threads.daemonFactory("scaivault-test-load");
+        var factory = Time.daemons("scaivault-test-load");
         for (int t = 0; t < threads; t++) {
             Thread w = factory.newThread(() -> {
                 ThreadLocalRandom rnd = ThreadLocalRandom.current();

@@ -1,7 +1,7 @@
 package dev.scaivault.hikari;
 
-import dev.scaivault.AbstractSecretSource;
-import dev.scaivault.Credentials;
+import dev.scaivault.source.AbstractSecretSource;
+import dev.scaivault.source.Credentials;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,50 +1,45 @@
 package dev.scaivault.simulations;
 
-import dev.scaivault.internal.Scheduler;
-import dev.scaivault.internal.Threads;
-import java.time.Clock;
+import dev.scaivault.Time;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A world that runs {@code factor} times faster than real time: one clock shared by the dev server (so its
  * per-minute token buckets, lease expiries and {@code Retry-After} are in this time) and by every client
- * (deadlines, call budgets, renewal schedules, retry sleeps). Nothing else changes: rate limits keep their
+ * (deadlines, call budgets, renewal schedules, retry waits). Nothing else changes: rate limits keep their
  * documented per-minute values, only a simulated minute passes in {@code 60 / factor} real seconds.
  *
- * <p>The scheduler is one daemon thread shared by every client, as {@link Scheduler#system()} is.
+ * <p>It is a {@link ScheduledExecutorService} whose delays are simulated time: one daemon timer thread shared
+ * by every client, as {@link Time#system()}'s is, and a pool of real threads for the calls ({@link #time()}).
  */
-final class FastTime implements Scheduler, AutoCloseable {
+final class FastTime extends AbstractExecutorService implements ScheduledExecutorService, InstantSource, AutoCloseable {
     private final double factor;
     private final Instant origin;
     private final long originNanos = System.nanoTime();
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException("UTC only");
-        }
-
-        @Override
-        public Instant instant() {
-            return now();
-        }
-    };
-    private final ScheduledThreadPoolExecutor executor;
+    private final ScheduledThreadPoolExecutor timers;
+    private final ExecutorService io = Executors.newCachedThreadPool(Time.daemons("scaivault-io-fast"));
 
     FastTime(double factor) {
         this.factor = factor;
         this.origin = Instant.now();
-        this.executor = new ScheduledThreadPoolExecutor(1, Threads.daemonFactory("scaivault-scheduler-fast"));
-        executor.setRemoveOnCancelPolicy(true);
+        this.timers = new ScheduledThreadPoolExecutor(1, Time.daemons("scaivault-scheduler-fast"));
+        timers.setRemoveOnCancelPolicy(true);
+    }
+
+    /** The clients' time: this clock and these timers, and real threads for the calls they make. */
+    Time time() {
+        return Time.of(this, this, io);
     }
 
     double factor() {
@@ -53,6 +48,11 @@ final class FastTime implements Scheduler, AutoCloseable {
 
     Instant origin() {
         return origin;
+    }
+
+    @Override
+    public Instant instant() {
+        return now();
     }
 
     Instant now() {
@@ -69,25 +69,66 @@ final class FastTime implements Scheduler, AutoCloseable {
         return Duration.ofNanos((long) (simulated.toNanos() / factor));
     }
 
-    @Override
-    public Clock clock() {
-        return clock;
+    private long realNanos(long delay, TimeUnit unit) {
+        return delay <= 0 ? 0 : (long) (Math.min(unit.toNanos(delay), Long.MAX_VALUE / 4) / factor);
     }
 
     @Override
-    public Cancellable schedule(Duration delay, Runnable task) {
-        long nanos = delay.isNegative() ? 0 : (long) (Math.min(delay.toNanos(), Long.MAX_VALUE / 4) / factor);
-        var f = executor.schedule(Threads.guarded(task), nanos, TimeUnit.NANOSECONDS);
-        return () -> f.cancel(false);
+    public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+        return timers.schedule(command, realNanos(delay, unit), TimeUnit.NANOSECONDS);
     }
 
-    /** Sleeps {@code simulated} in this world's time. */
-    void sleep(Duration simulated) throws InterruptedException {
-        TimeUnit.NANOSECONDS.sleep(real(simulated).toNanos());
+    @Override
+    public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+        return timers.schedule(callable, realNanos(delay, unit), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
+        return timers.scheduleAtFixedRate(
+                command, realNanos(initialDelay, unit), Math.max(1, realNanos(period, unit)), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
+        return timers.scheduleWithFixedDelay(
+                command, realNanos(initialDelay, unit), Math.max(1, realNanos(delay, unit)), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void execute(Runnable command) {
+        timers.execute(command);
+    }
+
+    @Override
+    public void shutdown() {
+        timers.shutdown();
+        io.shutdown();
+    }
+
+    @Override
+    public List<Runnable> shutdownNow() {
+        io.shutdownNow();
+        return timers.shutdownNow();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return timers.isShutdown();
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return timers.isTerminated();
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return timers.awaitTermination(timeout, unit);
     }
 
     @Override
     public void close() {
-        executor.shutdownNow();
+        shutdownNow();
     }
 }

@@ -6,9 +6,10 @@ import static org.awaitility.Awaitility.await;
 import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.ScaiVaultApiException;
-import dev.scaivault.SimulationAccess;
-import dev.scaivault.lease.LeaseEvents;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.lease.LeaseListener;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.leak.LeakCheck;
@@ -31,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * 1,000 clients (one {@link ScaiVault} and one {@link LeasedCredentialSource} each, as 1,000 pods would have)
+ * 1,000 clients (one {@link ScaiVault} and one lease source each, as 1,000 pods would have)
  * share one identity, so one token bucket per category, against one dev server with the documented default
  * rate limits: 100 credential generations and 100 lease renewals/revocations per minute.
  *
@@ -66,7 +67,7 @@ class FleetSimulationIT {
         LeakCheck.secret(TOKEN);
         try (FastTime time = new FastTime(FACTOR);
                 ScaiVaultDevServer server = ScaiVaultDevServer.builder()
-                        .clock(time.clock())
+                        .clock(time.withZone(java.time.ZoneOffset.UTC))
                         .staticToken(TOKEN, "idn_fleet")
                         .inMemoryEngine("db")
                         .dynamicRole("db", "app", RoleConfig.of(TTL, MAX_TTL))
@@ -196,20 +197,17 @@ class FleetSimulationIT {
         pods.put(id, pod);
         pod.startedAt = time.now();
         // X-Tenant-ID labels the pod in the server's request log; the dev server's buckets are per identity.
-        ScaiVault vault = SimulationAccess.onTime(
-                        ScaiVault.builder()
-                                .url(server.baseUrl())
-                                .auth(Auth.token(TOKEN))
-                                .tenant(pod.label),
-                        time,
-                        time::sleep)
+        ScaiVault vault = ScaiVault.builder()
+                .url(server.baseUrl())
+                .auth(Auth.token(TOKEN))
+                .tenant(pod.label)
+                .time(time.time())
                 .build();
         pod.vault = vault;
         try {
-            pod.source = LeasedCredentialSource.builder(new Observed(vault.dynamic(), pod, time), "db", "app")
-                    .scheduler(time)
+            pod.source = LeaseSource.builder(new Observed(vault.dynamic(), pod, time), time.time(), "db", "app")
                     // The fleet's pods are ready once they hold credentials; none may crash for want of them.
-                    .startWithoutValue(true)
+                    .startWithoutValue()
                     .listener(pod)
                     .build();
         } catch (RuntimeException e) {
@@ -321,13 +319,13 @@ class FleetSimulationIT {
         }
     }
 
-    private static final class Pod implements LeaseEvents {
+    private static final class Pod implements LeaseListener {
         final int id;
         final String label;
         final AtomicInteger expired = new AtomicInteger();
         final AtomicInteger ioErrors = new AtomicInteger();
         volatile ScaiVault vault;
-        volatile LeasedCredentialSource source;
+        volatile SecretSource<Credentials> source;
         volatile Instant startedAt;
         volatile Instant firstValueAt;
         volatile boolean stopped;

@@ -5,14 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.Auth;
-import dev.scaivault.Credentials;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretCredentialSource;
-import dev.scaivault.SecretSource;
-import dev.scaivault.file.FileCredentialSource;
+import dev.scaivault.file.FileSource;
 import dev.scaivault.file.SighupReload;
 import dev.scaivault.hikari.HikariCredentialBinding;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.rotation.RotatingSecretSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.files.KubeletVolume;
@@ -100,17 +100,18 @@ class SoakIT {
             server.putSecret(staticPath, creds("static", 0));
 
             List<SecretSource<Credentials>> sources = new ArrayList<>();
-            try (FileCredentialSource kubeletSource =
-                            FileCredentialSource.builder(kubelet.dir()).build();
-                    FileCredentialSource csiSource =
-                            FileCredentialSource.builder(csi.dir()).build();
-                    FileCredentialSource sidecarSource =
-                            FileCredentialSource.builder(sidecarFile).build();
-                    SecretCredentialSource staticSource = SecretCredentialSource.builder(vault, staticPath)
+            try (SecretSource<Credentials> kubeletSource =
+                            FileSource.builder(kubelet.dir()).build().map(Credentials.fromKeys());
+                    SecretSource<Credentials> csiSource =
+                            FileSource.builder(csi.dir()).build().map(Credentials.fromKeys());
+                    SecretSource<Credentials> sidecarSource =
+                            FileSource.builder(sidecarFile).build().map(Credentials.fromKeys());
+                    SecretSource<Credentials> staticSource = RotatingSecretSource.builder(vault, staticPath)
                             .minPollInterval(Duration.ofMillis(200))
-                            .build();
-                    LeasedCredentialSource lease = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
-                            .build();
+                            .build()
+                            .map(Credentials.fromKeys());
+                    SecretSource<Credentials> lease =
+                            LeaseSource.builder(vault, "postgres", "app").build();
                     HikariDataSource pool = pool(pg);
                     HikariCredentialBinding binding = HikariCredentialBinding.bind(pool, lease)) {
                 sources.addAll(List.of(kubeletSource, csiSource, sidecarSource, staticSource, lease));

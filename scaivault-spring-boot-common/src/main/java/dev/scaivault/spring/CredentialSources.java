@@ -1,13 +1,12 @@
 package dev.scaivault.spring;
 
-import dev.scaivault.Credentials;
-import dev.scaivault.FallbackSource;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretCredentialSource;
-import dev.scaivault.SecretSource;
 import dev.scaivault.SecretUnavailableException;
-import dev.scaivault.file.FileCredentialSource;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.file.FileSource;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.rotation.RotatingSecretSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -100,8 +99,9 @@ final class CredentialSources {
     }
 
     /**
-     * Wraps a primary built to start without a value in a {@link FallbackSource} over the fallback file;
-     * without a fallback the primary was built to fail closed and is returned as it is.
+     * Puts the fallback file behind a primary built to start without a value ({@link
+     * SecretSource#withFallback}); without a fallback the primary was built to fail closed and is returned as
+     * it is.
      */
     private static SecretSource<Credentials> withFallback(
             SecretSource<Credentials> primary, ScaiVaultProperties.Datasource ds) {
@@ -109,7 +109,7 @@ final class CredentialSources {
             return primary;
         }
         ScaiVaultProperties.File f = ds.getFallback();
-        FileCredentialSource file;
+        SecretSource<Credentials> file;
         try {
             // Empty is fine while ScaiVault answers: the fallback is then closed at once, unused.
             file = fileSource(Path.of(f.getPath().strip()), f, true);
@@ -119,7 +119,7 @@ final class CredentialSources {
                     "scaivault.datasource.fallback.path=" + f.getPath() + ": " + e.getMessage(), e);
         }
         try {
-            return FallbackSource.of(primary, file);
+            return primary.withFallback(file);
         } catch (SecretUnavailableException e) {
             throw new CredentialsUnavailableException(
                     "no credentials from ScaiVault nor from the fallback (scaivault.datasource.fallback.path="
@@ -133,13 +133,17 @@ final class CredentialSources {
         ScaiVaultProperties.Dynamic d = ds.getDynamic();
         String engine = required(d.getEngine(), "scaivault.datasource.dynamic.engine", what);
         String role = required(d.getRole(), "scaivault.datasource.dynamic.role", what);
-        return LeasedCredentialSource.builder(vault.dynamic(), engine, role)
-                .ttl(d.getTtl())
+        LeaseSource.Builder b = LeaseSource.builder(vault, engine, role)
                 .rotateThreshold(d.getRotateThreshold())
-                .listener(monitor.leaseEvents("lease:" + engine + "/" + role))
-                // Empty with a fallback: FallbackSource still fails closed if the fallback is empty too.
-                .startWithoutValue(ds.isStartWithoutCredentials() || hasFallbackPath(ds))
-                .build();
+                .listener(monitor.leaseEvents("lease:" + engine + "/" + role));
+        if (d.getTtl() != null) {
+            b.ttl(d.getTtl());
+        }
+        if (ds.isStartWithoutCredentials() || hasFallbackPath(ds)) {
+            // Empty with a fallback: withFallback still fails closed if the fallback is empty too.
+            b.startWithoutValue();
+        }
+        return b.build();
     }
 
     private static boolean hasFallbackPath(ScaiVaultProperties.Datasource ds) {
@@ -153,27 +157,22 @@ final class CredentialSources {
         return fileSource(path, f, ds.isStartWithoutCredentials());
     }
 
-    private static FileCredentialSource fileSource(Path path, ScaiVaultProperties.File f, boolean startEmpty) {
-        return FileCredentialSource.builder(path)
-                .usernameKey(f.getUsernameKey())
-                .passwordKey(f.getPasswordKey())
-                .files(b -> {
-                    b.format(f.getFormat());
-                    if (startEmpty) {
-                        b.startEmpty();
-                    }
-                })
-                .build();
+    private static SecretSource<Credentials> fileSource(Path path, ScaiVaultProperties.File f, boolean startEmpty) {
+        FileSource.Builder b = FileSource.builder(path).format(f.getFormat());
+        if (startEmpty) {
+            b.startWithoutValue();
+        }
+        return b.build().map(Credentials.fromKeys(f.getUsernameKey(), f.getPasswordKey()));
     }
 
     private static SecretSource<Credentials> secret(ScaiVaultProperties.Datasource ds, ScaiVault vault, String what) {
         ScaiVaultProperties.Secret s = ds.getSecret();
         String path = required(s.getPath(), "scaivault.datasource.secret.path", what);
-        return SecretCredentialSource.builder(vault, path)
-                .usernameKey(s.getUsernameKey())
-                .passwordKey(s.getPasswordKey())
-                // Empty with a fallback: FallbackSource still fails closed if the fallback is empty too.
-                .startWithoutValue(ds.isStartWithoutCredentials() || hasFallbackPath(ds))
-                .build();
+        RotatingSecretSource.Builder b = RotatingSecretSource.builder(vault, path);
+        if (ds.isStartWithoutCredentials() || hasFallbackPath(ds)) {
+            // Empty with a fallback: withFallback still fails closed if the fallback is empty too.
+            b.startWithoutValue();
+        }
+        return b.build().map(Credentials.fromKeys(s.getUsernameKey(), s.getPasswordKey()));
     }
 }

@@ -1,8 +1,8 @@
 package dev.scaivault.spring;
 
-import dev.scaivault.Credentials;
-import dev.scaivault.SecretSource;
-import dev.scaivault.Subscription;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.Registration;
+import dev.scaivault.source.SecretSource;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -106,7 +106,7 @@ final class DataSourceCredentialsPostProcessor implements DestructionAwareBeanPo
             Object bean, String beanName, SecretSource<Credentials> source, boolean validate, ScaiVaultMonitor m) {
         AtomicReference<AutoCloseable> binding = new AtomicReference<>();
         Object lock = new Object();
-        AtomicReference<Subscription> sub = new AtomicReference<>();
+        AtomicReference<Registration> sub = new AtomicReference<>();
         sub.set(source.subscribe(change -> {
             synchronized (lock) {
                 if (binding.get() != null) {
@@ -128,7 +128,7 @@ final class DataSourceCredentialsPostProcessor implements DestructionAwareBeanPo
             }
         }));
         return () -> {
-            Subscription s = sub.get();
+            Registration s = sub.get();
             if (s != null) {
                 s.close();
             }

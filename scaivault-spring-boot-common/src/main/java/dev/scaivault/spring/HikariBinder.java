@@ -1,10 +1,10 @@
 package dev.scaivault.spring;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.scaivault.Credentials;
-import dev.scaivault.SecretSource;
 import dev.scaivault.hikari.HikariCredentialBinding;
 import dev.scaivault.hikari.RotationListener;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import java.time.Duration;
 import java.time.Instant;
 

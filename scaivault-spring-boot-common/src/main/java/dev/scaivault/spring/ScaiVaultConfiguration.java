@@ -1,9 +1,9 @@
 package dev.scaivault.spring;
 
-import dev.scaivault.Credentials;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretSource;
 import dev.scaivault.file.SighupReload;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;

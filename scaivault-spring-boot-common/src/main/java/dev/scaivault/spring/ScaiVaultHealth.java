@@ -1,9 +1,8 @@
 package dev.scaivault.spring;
 
-import dev.scaivault.FallbackSource;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretSource;
-import dev.scaivault.SourceStatus;
+import dev.scaivault.source.SecretSource;
+import dev.scaivault.source.SourceStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,7 +75,7 @@ final class ScaiVaultHealth {
             if (st.stale()) {
                 stale.add(st.name());
             }
-            if (s instanceof FallbackSource<?> f && f.servingFallback()) {
+            if (st.servingFallback()) {
                 d.put("fallback", true);
                 onFallback.add(st.name());
             }

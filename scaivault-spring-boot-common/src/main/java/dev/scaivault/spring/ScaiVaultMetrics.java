@@ -1,8 +1,8 @@
 package dev.scaivault.spring;
 
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretSource;
-import dev.scaivault.SourceStatus;
+import dev.scaivault.source.SecretSource;
+import dev.scaivault.source.SourceStatus;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;

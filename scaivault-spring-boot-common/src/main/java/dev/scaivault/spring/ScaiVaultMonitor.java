@@ -1,11 +1,11 @@
 package dev.scaivault.spring;
 
-import dev.scaivault.Credentials;
 import dev.scaivault.Lease;
-import dev.scaivault.SecretSource;
-import dev.scaivault.Subscription;
-import dev.scaivault.internal.Threads;
-import dev.scaivault.lease.LeaseEvents;
+import dev.scaivault.Time;
+import dev.scaivault.lease.LeaseListener;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.Registration;
+import dev.scaivault.source.SecretSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,7 +32,7 @@ final class ScaiVaultMonitor implements DisposableBean {
 
     private final ApplicationEventPublisher publisher;
     private final ExecutorService events;
-    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final List<Registration> subscriptions = new CopyOnWriteArrayList<>();
 
     final AtomicLong leasesCreated = new AtomicLong();
     final AtomicLong leaseRenewals = new AtomicLong();
@@ -54,19 +54,14 @@ final class ScaiVaultMonitor implements DisposableBean {
     ScaiVaultMonitor(ApplicationEventPublisher publisher) {
         this.publisher = publisher;
         ThreadPoolExecutor pool = new ThreadPoolExecutor(
-                1,
-                1,
-                30,
-                TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(),
-                Threads.daemonFactory("scaivault-spring-events"));
+                1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), Time.daemons("scaivault-spring-events"));
         pool.allowCoreThreadTimeOut(true);
         this.events = pool;
     }
 
     /** A lease listener for the source named {@code sourceName} that counts and publishes. */
-    LeaseEvents leaseEvents(String sourceName) {
-        return new LeaseEvents() {
+    LeaseListener leaseEvents(String sourceName) {
+        return new LeaseListener() {
             @Override
             public void created(Lease lease) {
                 leasesCreated.incrementAndGet();
@@ -192,7 +187,7 @@ final class ScaiVaultMonitor implements DisposableBean {
 
     @Override
     public void destroy() {
-        subscriptions.forEach(Subscription::close);
+        subscriptions.forEach(Registration::close);
         subscriptions.clear();
         events.shutdown();
     }

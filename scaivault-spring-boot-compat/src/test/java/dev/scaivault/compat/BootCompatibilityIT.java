@@ -1,5 +1,7 @@
 package dev.scaivault.compat;
 
+import dev.scaivault.ScaiVault;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

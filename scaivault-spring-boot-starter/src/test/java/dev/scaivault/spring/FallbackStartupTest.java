@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.scaivault.FallbackSource;
-import dev.scaivault.SecretSource;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.leak.LeakCheck;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +69,7 @@ class FallbackStartupTest {
                     assertThat(ctx).hasNotFailed();
                     SecretSource<?> source =
                             ctx.getBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN, SecretSource.class);
-                    assertThat(source).isInstanceOf(FallbackSource.class);
+                    assertThat(source.status().servingFallback()).isTrue();
                     String name = "fallback(lease:postgres/app | file:" + breakGlass + ")";
                     assertThat(source.name()).isEqualTo(name);
                     HikariDataSource pool = ctx.getBean(HikariDataSource.class);

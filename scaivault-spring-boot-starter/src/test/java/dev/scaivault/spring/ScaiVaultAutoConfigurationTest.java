@@ -8,10 +8,10 @@ import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.Auth;
-import dev.scaivault.Credentials;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretSource;
 import dev.scaivault.file.SighupReload;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.leak.LeakCheck;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -434,7 +434,7 @@ class ScaiVaultAutoConfigurationTest {
         }
     }
 
-    static final class StaticSource extends dev.scaivault.AbstractSecretSource<Credentials> {
+    static final class StaticSource extends dev.scaivault.source.AbstractSecretSource<Credentials> {
         StaticSource() {
             super("static:test", java.time.Clock.systemUTC());
             publish(Credentials.of("own", PASSWORD, "static"));

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.scaivault.Credentials;
-import dev.scaivault.SecretSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.leak.LeakCheck;

@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.scaivault.FallbackSource;
-import dev.scaivault.SecretSource;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.leak.LeakCheck;
@@ -88,7 +87,7 @@ class ScaiVaultFallbackIT {
                             .until(() -> pool.getUsername().startsWith("v_"));
                     SecretSource<?> source =
                             ctx.getBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN, SecretSource.class);
-                    assertThat(((FallbackSource<?>) source).servingFallback()).isFalse();
+                    assertThat(source.status().servingFallback()).isFalse();
                     assertThat(server.leases()).hasSize(1);
                     leaseId[0] = server.leases().get(0).id();
                     assertThat(pool.getUsername())

@@ -3,9 +3,9 @@ package dev.scaivault.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.scaivault.Credentials;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.leak.LeakCheck;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.scaivault.spring;
 
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretSource;
+import dev.scaivault.source.SecretSource;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;

@@ -4,10 +4,12 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SourceStatus;
 import dev.scaivault.hikari.HikariCredentialBinding;
 import dev.scaivault.hikari.RotationMetrics;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
+import dev.scaivault.source.SourceStatus;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -50,7 +52,7 @@ public final class OrdersApp implements AutoCloseable {
         DOWN
     }
 
-    private final LeasedCredentialSource credentials;
+    private final SecretSource<Credentials> credentials;
     private final HikariDataSource pool;
     private final HikariCredentialBinding binding;
     private final HttpServer http;
@@ -63,8 +65,7 @@ public final class OrdersApp implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
 
     private OrdersApp(ScaiVault vault, String jdbcUrl, String engine, String role, int port) throws IOException {
-        this.credentials =
-                LeasedCredentialSource.builder(vault.dynamic(), engine, role).build();
+        this.credentials = LeaseSource.builder(vault, engine, role).build();
         this.pool = new HikariDataSource();
         pool.setJdbcUrl(jdbcUrl);
         pool.setPoolName("orders");

@@ -3,7 +3,9 @@ package dev.scaivault.examples.plainjava;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.hikari.HikariCredentialBinding;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 
@@ -18,8 +20,8 @@ public final class PlainJava {
 
     public static void main(String[] args) throws Exception {
         try (ScaiVault vault = ScaiVault.fromEnvironment();
-                LeasedCredentialSource db = LeasedCredentialSource.builder(vault.dynamic(), "postgres", "app")
-                        .build();
+                SecretSource<Credentials> db =
+                        LeaseSource.builder(vault, "postgres", "app").build();
                 HikariDataSource pool = new HikariDataSource()) {
             pool.setJdbcUrl(System.getenv("JDBC_URL"));
             try (HikariCredentialBinding binding = HikariCredentialBinding.bind(pool, db);

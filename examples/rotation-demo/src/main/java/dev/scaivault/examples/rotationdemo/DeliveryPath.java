@@ -1,11 +1,11 @@
 package dev.scaivault.examples.rotationdemo;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.scaivault.Credentials;
-import dev.scaivault.DynamicSecrets;
-import dev.scaivault.SecretSource;
-import dev.scaivault.file.FileCredentialSource;
-import dev.scaivault.lease.LeasedCredentialSource;
+import dev.scaivault.ScaiVault;
+import dev.scaivault.file.FileSource;
+import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.files.KubeletVolume;
 import dev.scaivault.testkit.files.RenameOverWriter;
 import java.nio.file.Path;
@@ -45,12 +45,12 @@ abstract class DeliveryPath {
         return false;
     }
 
-    static DeliveryPath create(String name, Path work, DataSource admin, DynamicSecrets dynamic, Duration leaseTtl) {
+    static DeliveryPath create(String name, Path work, DataSource admin, ScaiVault vault, Duration leaseTtl) {
         return switch (name) {
             case "kubelet" -> new Volume(name, work.resolve(name), KubeletVolume.Order.CURRENT, admin);
             case "csi" -> new Volume(name, work.resolve(name), KubeletVolume.Order.LEGACY, admin);
             case "sidecar" -> new Sidecar(work.resolve(name).resolve("db.json"), admin);
-            case "dynamic" -> new Dynamic(dynamic, leaseTtl);
+            case "dynamic" -> new Dynamic(vault, leaseTtl);
             default -> throw new IllegalArgumentException("unknown path " + name);
         };
     }
@@ -123,7 +123,7 @@ abstract class DeliveryPath {
 
         @Override
         SecretSource<Credentials> source() {
-            return FileCredentialSource.builder(volume.dir()).build();
+            return FileSource.builder(volume.dir()).build().map(Credentials.fromKeys());
         }
     }
 
@@ -149,7 +149,7 @@ abstract class DeliveryPath {
 
         @Override
         SecretSource<Credentials> source() {
-            return FileCredentialSource.builder(file).build();
+            return FileSource.builder(file).build().map(Credentials.fromKeys());
         }
     }
 
@@ -157,18 +157,18 @@ abstract class DeliveryPath {
     static final class Dynamic extends DeliveryPath {
         static final String ENGINE = "postgres";
         static final String ROLE = "demo";
-        private final DynamicSecrets api;
+        private final ScaiVault vault;
         private final Duration ttl;
 
-        Dynamic(DynamicSecrets api, Duration ttl) {
+        Dynamic(ScaiVault vault, Duration ttl) {
             super("dynamic");
-            this.api = api;
+            this.vault = vault;
             this.ttl = ttl;
         }
 
         @Override
         SecretSource<Credentials> open() {
-            return LeasedCredentialSource.builder(api, ENGINE, ROLE)
+            return LeaseSource.builder(vault, ENGINE, ROLE)
                     .ttl(ttl)
                     .closeTimeout(Duration.ofSeconds(5))
                     .build();

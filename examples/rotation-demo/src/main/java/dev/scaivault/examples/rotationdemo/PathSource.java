@@ -1,12 +1,12 @@
 package dev.scaivault.examples.rotationdemo;
 
-import dev.scaivault.AbstractSecretSource;
-import dev.scaivault.Credentials;
-import dev.scaivault.HandOff;
-import dev.scaivault.SecretSource;
 import dev.scaivault.SecretUnavailableException;
-import dev.scaivault.SourceStatus;
-import dev.scaivault.Subscription;
+import dev.scaivault.source.AbstractSecretSource;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.HandOff;
+import dev.scaivault.source.Registration;
+import dev.scaivault.source.SecretSource;
+import dev.scaivault.source.SourceStatus;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -22,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class PathSource extends AbstractSecretSource<Credentials> {
     private volatile SecretSource<Credentials> delegate;
-    private Subscription subscription;
+    private Registration subscription;
 
     PathSource() {
         super("demo-path", Clock.systemUTC());

@@ -3,13 +3,13 @@ package dev.scaivault.examples.rotationdemo;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.util.DriverDataSource;
 import dev.scaivault.Auth;
-import dev.scaivault.Credentials;
 import dev.scaivault.ScaiVault;
-import dev.scaivault.SecretSource;
+import dev.scaivault.Time;
 import dev.scaivault.file.SighupReload;
 import dev.scaivault.hikari.HikariCredentialBinding;
 import dev.scaivault.hikari.RotationListener;
-import dev.scaivault.internal.Threads;
+import dev.scaivault.source.Credentials;
+import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.RoleConfig;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import dev.scaivault.testkit.pg.TestPostgres;
@@ -103,7 +103,7 @@ public final class RotationDemo {
         Path work = Files.createTempDirectory("rotation-demo-");
         err.println("rotation-demo: starting embedded PostgreSQL and the ScaiVault dev server ...");
         String problem = null;
-        ThreadFactory threads = Threads.daemonFactory("scaivault-demo-query");
+        ThreadFactory threads = Time.daemons("scaivault-demo-query");
         List<Thread> workers = new ArrayList<>();
         Thread progress = null;
         try (TestPostgres pg = TestPostgres.start();
@@ -144,8 +144,8 @@ public final class RotationDemo {
             try {
                 for (int p = 0; p < stats.size(); p++) {
                     PathStats st = stats.get(p);
-                    DeliveryPath path = DeliveryPath.create(
-                            st.name, work, pg.adminDataSource(), vault.dynamic(), options.leaseTtl());
+                    DeliveryPath path =
+                            DeliveryPath.create(st.name, work, pg.adminDataSource(), vault, options.leaseTtl());
                     SecretSource<Credentials> next = path.open();
                     st.firstOrigin = next.current().origin();
                     active = st;
@@ -161,12 +161,11 @@ public final class RotationDemo {
                             workers.add(w);
                             w.start();
                         }
-                        Thread probe = Threads.daemonFactory("scaivault-demo-baseline")
+                        Thread probe = Time.daemons("scaivault-demo-baseline")
                                 .newThread(new Baseline(driver, baselinePassword, () -> active, stop));
                         workers.add(probe);
                         probe.start();
-                        progress =
-                                Threads.daemonFactory("scaivault-demo-progress").newThread(this::progress);
+                        progress = Time.daemons("scaivault-demo-progress").newThread(this::progress);
                         progress.start();
                         setUp = System.nanoTime();
                     } else {

@@ -1,6 +1,6 @@
 package dev.scaivault.examples.rotationdemo;
 
-import dev.scaivault.Credentials;
+import dev.scaivault.source.Credentials;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

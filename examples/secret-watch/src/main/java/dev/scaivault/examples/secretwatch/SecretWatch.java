@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.scaivault.file.FileFormat;
 import dev.scaivault.file.FileSecret;
 import dev.scaivault.file.FileSecretException;
-import dev.scaivault.file.FileSecretSource;
+import dev.scaivault.file.FileSource;
 import dev.scaivault.file.SighupReload;
+import dev.scaivault.source.SecretSource;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,9 +54,9 @@ public final class SecretWatch {
         if (path == null) {
             usage("no path given");
         }
-        FileSecretSource source;
+        SecretSource<FileSecret> source;
         try {
-            source = FileSecretSource.builder(path)
+            source = FileSource.builder(path)
                     .format(format)
                     .onError(e -> {
                         if (started) {

@@ -1,5 +1,7 @@
 package dev.scaivault.examples.springboot;
 
+import dev.scaivault.ScaiVault;
+
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.boot.SpringApplication;
