@@ -10,6 +10,7 @@ import java.time.InstantSource;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import okhttp3.FormBody;
 import okhttp3.HttpUrl;
 
@@ -54,10 +55,27 @@ public abstract sealed class Auth {
 
     abstract TokenCache.Source source(Http http, InstantSource clock);
 
-    /** A token the server issued: remembered, so an echo of it in a later error message is scrubbed. */
-    private static IssuedToken issued(Http http, IssuedToken t) {
-        http.redactor().remember(t.value());
-        return t;
+    /**
+     * A token obtained by one HTTP exchange that answers with token JSON. The issued token is remembered, so an
+     * echo of it in a later error message is scrubbed.
+     */
+    private static TokenCache.Source exchange(
+            Http http, InstantSource clock, String what, Supplier<Http.Answer> exchange) {
+        return new TokenCache.Source() {
+            @Override
+            public IssuedToken fetch() {
+                Http.Answer a = exchange.get();
+                IssuedToken t =
+                        Protocol.issuedToken(Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what);
+                http.redactor().remember(t.value());
+                return t;
+            }
+
+            @Override
+            public String describe() {
+                return what;
+            }
+        };
     }
 
     static final class StaticToken extends Auth {
@@ -144,46 +162,34 @@ public abstract sealed class Auth {
         TokenCache.Source source(Http http, InstantSource clock) {
             String what = "client credentials grant for " + clientId + " at " + tokenUrl.host();
             http.redactor().remember(clientSecret);
-            return new TokenCache.Source() {
-                @Override
-                public IssuedToken fetch() {
-                    FormBody.Builder form = new FormBody.Builder().add("grant_type", "client_credentials");
-                    if (scope != null) {
-                        form.add("scope", scope);
-                    }
-                    String authorization = null;
-                    if (basic) {
-                        authorization = "Basic "
-                                + Base64.getEncoder()
-                                        .encodeToString((formEncode(clientId) + ":" + formEncode(clientSecret))
-                                                .getBytes(StandardCharsets.UTF_8));
-                    } else {
-                        form.add("client_id", clientId).add("client_secret", clientSecret);
-                    }
-                    Http.Call call = new Http.Call(
-                            "POST",
-                            tokenUrl.encodedPath(),
-                            Map.of(),
-                            null,
-                            form.build(),
-                            true,
-                            false,
-                            what,
-                            authorization,
-                            null,
-                            false);
-                    Http.Answer a = http.execute(call, tokenUrl);
-                    return issued(
-                            http,
-                            Protocol.issuedToken(
-                                    Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what));
+            return exchange(http, clock, what, () -> {
+                FormBody.Builder form = new FormBody.Builder().add("grant_type", "client_credentials");
+                if (scope != null) {
+                    form.add("scope", scope);
                 }
-
-                @Override
-                public String describe() {
-                    return what;
+                String authorization = null;
+                if (basic) {
+                    authorization = "Basic "
+                            + Base64.getEncoder()
+                                    .encodeToString((formEncode(clientId) + ":" + formEncode(clientSecret))
+                                            .getBytes(StandardCharsets.UTF_8));
+                } else {
+                    form.add("client_id", clientId).add("client_secret", clientSecret);
                 }
-            };
+                Http.Call call = new Http.Call(
+                        "POST",
+                        tokenUrl.encodedPath(),
+                        Map.of(),
+                        null,
+                        form.build(),
+                        true,
+                        false,
+                        what,
+                        authorization,
+                        null,
+                        false);
+                return http.execute(call, tokenUrl);
+            });
         }
 
         private static String formEncode(String s) {
@@ -225,26 +231,13 @@ public abstract sealed class Auth {
         @Override
         TokenCache.Source source(Http http, InstantSource clock) {
             String what = "workload identity exchange with token file " + tokenFile;
-            return new TokenCache.Source() {
-                @Override
-                public IssuedToken fetch() {
-                    String jwt = readTokenFile();
-                    http.redactor().remember(jwt);
-                    Http.Call call = Http.Call.post(
-                                    Protocol.EXCHANGE, Protocol.exchangeBody(jwt, role, audience), true, what)
-                            .unauthenticated();
-                    Http.Answer a = http.execute(call);
-                    return issued(
-                            http,
-                            Protocol.issuedToken(
-                                    Protocol.parse(a.body(), what), clock.instant(), a.serverDate(), what));
-                }
-
-                @Override
-                public String describe() {
-                    return what;
-                }
-            };
+            return exchange(http, clock, what, () -> {
+                String jwt = readTokenFile();
+                http.redactor().remember(jwt);
+                return http.execute(
+                        Http.Call.post(Protocol.EXCHANGE, Protocol.exchangeBody(jwt, role, audience), true, what)
+                                .unauthenticated());
+            });
         }
 
         // Read at every exchange, never cached: kubelet replaces the token long before our process ends.

@@ -4,7 +4,7 @@ package dev.scaivault.file;
 public enum FileFormat {
     /**
      * Decided per read: a directory is {@link #DIRECTORY}; a file named {@code *.properties} is {@link
-     * #PROPERTIES}, {@code *.env} is {@link #DOTENV}; otherwise content starting with {@code {} is {@link
+     * #PROPERTIES}, {@code *.env} is {@link #DOTENV}; otherwise content starting with <code>&#123;</code> is {@link
      * #ENVELOPE} if it has an object {@code data} and a {@code version}, else {@link #JSON}; anything else is
      * {@link #DOTENV}.
      */

@@ -4,10 +4,10 @@ import dev.scaivault.Lease;
 import java.time.Duration;
 
 /**
- * Lifecycle of the leases a {@link LeasedCredentialSource} holds, for metrics, health and logs. Every
+ * Lifecycle of the leases a lease source ({@link LeaseSource}) holds, for metrics, health and logs. Every
  * {@link Lease} passed here has its {@linkplain Lease#data() data} removed, so a listener cannot leak the
- * credentials. Methods run on the thread of the source's background task ({@code scaivault-lease-io-<n>};
- * during {@code close()}, {@code scaivault-lease-close-<n>}), one at a time per source: keep them short and
+ * credentials. Methods run on the thread of the source's background task (on {@code Time.system()}, a {@code scaivault-io-<n>} thread,
+ * also during {@code close()}), one at a time per source: keep them short and
  * never block. An exception thrown here is logged and otherwise ignored.
  */
 public interface LeaseListener {

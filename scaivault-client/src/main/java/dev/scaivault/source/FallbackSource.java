@@ -67,8 +67,8 @@ final class FallbackSource<T> extends AbstractSecretSource<T> {
     private T primaryCatchUp;
 
     private T fallbackCatchUp;
-    private Registration primarySubscription;
-    private Registration fallbackSubscription;
+    private Registration primaryRegistration;
+    private Registration fallbackRegistration;
 
     private FallbackSource(SecretSource<T> primary, SecretSource<T> fallback) {
         super("fallback(" + primary.name() + " | " + fallback.name() + ")", clockOf(primary));
@@ -78,14 +78,14 @@ final class FallbackSource<T> extends AbstractSecretSource<T> {
         boolean failed = false;
         synchronized (lock) {
             // Subscribe first, then read: a value published in between arrives as a change, not lost.
-            primarySubscription = primary.subscribe(this::onPrimaryChange);
+            primaryRegistration = primary.subscribe(this::onPrimaryChange);
             T p = valueOf(primary);
             if (p != null) {
                 primaryCatchUp = p;
                 publish(p);
                 closeFallback = true;
             } else {
-                fallbackSubscription = fallback.subscribe(this::onFallbackChange);
+                fallbackRegistration = fallback.subscribe(this::onFallbackChange);
                 T f = valueOf(fallback);
                 if (f != null) {
                     servingFallback = true;
@@ -294,7 +294,7 @@ final class FallbackSource<T> extends AbstractSecretSource<T> {
                 return;
             }
             stopped = true;
-            ps = primarySubscription;
+            ps = primaryRegistration;
         }
         super.close();
         if (ps != null) {
@@ -309,7 +309,7 @@ final class FallbackSource<T> extends AbstractSecretSource<T> {
         if (fallbackClosed.compareAndSet(false, true)) {
             Registration fs;
             synchronized (lock) {
-                fs = fallbackSubscription;
+                fs = fallbackRegistration;
             }
             if (fs != null) {
                 fs.close();

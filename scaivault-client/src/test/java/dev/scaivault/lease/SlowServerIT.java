@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A server that hangs on some calls must not starve the rest: lease keepers of other roles on the same
  * shared scheduler thread keep renewing on time, {@code current()} never waits, and no thread is left behind
- * per slow call. Real time, 3-second leases, the JVM-wide {@link Scheduler#system()}.
+ * per slow call. Real time, 3-second leases, the JVM-wide {@link dev.scaivault.Time#system()}.
  */
 class SlowServerIT {
     private static final String TOKEN = "skt_slow_server_it_token_8a2f";

@@ -157,9 +157,10 @@ final class CredentialSources {
         return fileSource(path, f, ds.isStartWithoutCredentials());
     }
 
-    private static SecretSource<Credentials> fileSource(Path path, ScaiVaultProperties.File f, boolean startEmpty) {
+    private static SecretSource<Credentials> fileSource(
+            Path path, ScaiVaultProperties.File f, boolean startWithoutValue) {
         FileSource.Builder b = FileSource.builder(path).format(f.getFormat());
-        if (startEmpty) {
+        if (startWithoutValue) {
             b.startWithoutValue();
         }
         return b.build().map(Credentials.fromKeys(f.getUsernameKey(), f.getPasswordKey()));

@@ -5,20 +5,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Lease semantics on the in-memory engine with a hand-moved clock (the PostgreSQL side is in PostgresEngineIT). */
 class LeasesTest {
-    MutableClock clock = MutableClock.atFixedStart();
+    ManualTime clock = new ManualTime(Instant.parse("2026-12-01T12:00:00Z"));
     ScaiVaultDevServer server;
     Http http;
 
     @BeforeEach
     void start() {
         server = ScaiVaultDevServer.builder()
-                .clock(clock)
+                .clock(clock.withZone(java.time.ZoneOffset.UTC))
                 .staticToken("skt_l", "idn_l")
                 .inMemoryEngine("mem")
                 .dynamicRole("mem", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))

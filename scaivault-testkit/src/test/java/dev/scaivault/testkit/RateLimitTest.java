@@ -3,16 +3,17 @@ package dev.scaivault.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RateLimitTest {
-    MutableClock clock = MutableClock.atFixedStart();
+    ManualTime clock = new ManualTime(Instant.parse("2026-12-01T12:00:00Z"));
 
     @Test
     void bucketsPerIdentityAndCategoryRefillContinuously() {
         try (ScaiVaultDevServer server = ScaiVaultDevServer.builder()
-                .clock(clock)
+                .clock(clock.withZone(java.time.ZoneOffset.UTC))
                 .staticToken("t1", "idn_one")
                 .staticToken("t1b", "idn_one")
                 .staticToken("t2", "idn_two")
@@ -54,7 +55,7 @@ class RateLimitTest {
     @Test
     void documentedDefaults() {
         try (ScaiVaultDevServer server = ScaiVaultDevServer.builder()
-                .clock(clock)
+                .clock(clock.withZone(java.time.ZoneOffset.UTC))
                 .staticToken("t", "idn")
                 .start()) {
             Http h = new Http(server).token("t");
@@ -77,7 +78,7 @@ class RateLimitTest {
     @Test
     void disabledLimitsNeverAnswer429() {
         try (ScaiVaultDevServer server = ScaiVaultDevServer.builder()
-                .clock(clock)
+                .clock(clock.withZone(java.time.ZoneOffset.UTC))
                 .staticToken("t", "idn")
                 .rateLimit(RateCategory.WHOAMI, 1)
                 .rateLimitsEnabled(false)
@@ -92,7 +93,7 @@ class RateLimitTest {
     @Test
     void unauthenticatedEndpointsAreCountedPerClientAddress() {
         try (ScaiVaultDevServer server = ScaiVaultDevServer.builder()
-                .clock(clock)
+                .clock(clock.withZone(java.time.ZoneOffset.UTC))
                 .rateLimit(RateCategory.AUTH, 2)
                 .start()) {
             Http h = new Http(server);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -15,14 +16,14 @@ import org.junit.jupiter.api.Test;
 
 class ScaiVaultDevServerTest {
     static final String TOKEN = "skt_test_static_token_value";
-    MutableClock clock = MutableClock.atFixedStart();
+    ManualTime clock = new ManualTime(Instant.parse("2026-12-01T12:00:00Z"));
     ScaiVaultDevServer server;
     Http http;
 
     @BeforeEach
     void start() {
         server = ScaiVaultDevServer.builder()
-                .clock(clock)
+                .clock(clock.withZone(java.time.ZoneOffset.UTC))
                 .staticToken(TOKEN, "idn_app")
                 .clientCredentials("billing", "client-secret-value")
                 .issuedTokenLifetime(Duration.ofMinutes(30))
@@ -157,7 +158,7 @@ class ScaiVaultDevServerTest {
     @Test
     void exchangeChecksTheAudienceWhenConfigured() {
         try (ScaiVaultDevServer aud = ScaiVaultDevServer.builder()
-                .clock(clock)
+                .clock(clock.withZone(java.time.ZoneOffset.UTC))
                 .subjectTokenAudience("scaivault")
                 .start()) {
             Http h = new Http(aud);
