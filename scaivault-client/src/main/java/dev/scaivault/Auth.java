@@ -34,6 +34,7 @@ public abstract sealed class Auth {
 
     private Auth() {}
 
+    /** A static personal access token ({@code skt_...}) or any bearer JWT, sent as it is until the server refuses it. */
     public static Auth token(String token) {
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("static token is empty");
@@ -41,14 +42,17 @@ public abstract sealed class Auth {
         return new StaticToken(token.strip());
     }
 
+    /** A client-credentials grant at ScaiKey's {@code tokenUrl}; the token is fetched again before it expires. */
     public static ClientCredentials clientCredentials(String tokenUrl, String clientId, String clientSecret) {
         return new ClientCredentials(tokenUrl, clientId, clientSecret, null, true);
     }
 
+    /** The projected service-account token at {@code tokenFile}, read again at every exchange. */
     public static Kubernetes kubernetes(Path tokenFile) {
         return new Kubernetes(tokenFile, null, null);
     }
 
+    /** The projected service-account token at {@link #DEFAULT_KUBERNETES_TOKEN}. */
     public static Kubernetes kubernetes() {
         return kubernetes(DEFAULT_KUBERNETES_TOKEN);
     }

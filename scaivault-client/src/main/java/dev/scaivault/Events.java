@@ -21,6 +21,7 @@ public final class Events {
         this.http = http;
     }
 
+    /** Creates a subscription to the events of {@code eventTypes} on paths matching {@code pathGlobs}. */
     public EventSubscription subscribe(String name, List<String> pathGlobs, List<String> eventTypes) {
         String what = "create subscription " + name;
         // Creating twice leaves a spare subscription behind, not a wrong result: safe to retry.
@@ -75,6 +76,7 @@ public final class Events {
         return Protocol.events(Protocol.parse(http.execute(call, onCall).body(), what));
     }
 
+    /** Acknowledges delivered events, so the server does not deliver them again. */
     public void ack(String subscriptionId, List<String> eventIds) {
         if (eventIds.isEmpty()) {
             return;

@@ -34,10 +34,12 @@ public final class Lease {
         this.data = Map.copyOf(b.data);
     }
 
+    /** A builder, for tests and for your own {@link DynamicSecrets} implementation. */
     public static Builder builder() {
         return new Builder();
     }
 
+    /** A builder that starts from this lease. */
     public Builder toBuilder() {
         return new Builder()
                 .id(id)
@@ -56,10 +58,12 @@ public final class Lease {
         return id;
     }
 
+    /** The dynamic secrets engine that issued this lease, e.g. {@code postgres}. */
     public String engine() {
         return engine;
     }
 
+    /** The engine role the credentials were generated for. */
     public String role() {
         return role;
     }
@@ -69,6 +73,7 @@ public final class Lease {
         return duration;
     }
 
+    /** Whether the server accepts a renewal of this lease. */
     public boolean renewable() {
         return renewable;
     }

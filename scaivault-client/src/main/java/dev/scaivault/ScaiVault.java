@@ -77,6 +77,7 @@ public final class ScaiVault implements AutoCloseable {
         this.events = new Events(http);
     }
 
+    /** A builder; {@link Builder#environment} reads the official environment variables into it. */
     public static Builder builder() {
         return new Builder();
     }
@@ -205,6 +206,7 @@ public final class ScaiVault implements AutoCloseable {
             return this;
         }
 
+        /** How this client obtains its bearer token (required, unless {@link #environment} found credentials). */
         public Builder auth(Auth auth) {
             this.auth = Objects.requireNonNull(auth, "auth must not be null");
             return this;
@@ -232,11 +234,13 @@ public final class ScaiVault implements AutoCloseable {
             return this;
         }
 
+        /** The longest a TCP and TLS connect may take (default 5 s). */
         public Builder connectTimeout(Duration d) {
             this.connectTimeout = Checks.positive(d, "connectTimeout");
             return this;
         }
 
+        /** The longest to wait for the next bytes of an answer (default 15 s). */
         public Builder readTimeout(Duration d) {
             this.readTimeout = Checks.positive(d, "readTimeout");
             return this;
@@ -286,6 +290,7 @@ public final class ScaiVault implements AutoCloseable {
             return this;
         }
 
+        /** The most secrets {@link ScaiVault#cache()} holds (default 10,000). */
         public Builder cacheMaxSize(long n) {
             if (n < 1) {
                 throw new IllegalArgumentException("cacheMaxSize must be positive, not " + n);
@@ -347,6 +352,7 @@ public final class ScaiVault implements AutoCloseable {
             return this;
         }
 
+        /** The client; fails naming the setting (and where it came from) that is missing or invalid. */
         public ScaiVault build() {
             if (url == null || url.isBlank()) {
                 throw new IllegalArgumentException(

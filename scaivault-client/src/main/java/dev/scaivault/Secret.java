@@ -46,10 +46,12 @@ public final class Secret implements SecretValues {
         this.expiresAt = expiresAt;
     }
 
+    /** The secret's path, e.g. {@code prod/db/billing}; safe to log. */
     public String path() {
         return path;
     }
 
+    /** The version the server answered with; it grows with every write. */
     public long version() {
         return version;
     }

@@ -29,7 +29,7 @@ public interface SecretSource<T> extends AutoCloseable {
     /**
      * The last good value.
      *
-     * @throws SecretUnavailableException if this source has never had a valid value
+     * @throws dev.scaivault.SecretUnavailableException if this source has never had a valid value
      */
     T current();
 
@@ -63,7 +63,7 @@ public interface SecretSource<T> extends AutoCloseable {
      *
      * <p>The mapped source owns this one: closing it closes this source.
      *
-     * @throws SecretUnavailableException if this source has a value the mapping refuses (fail closed, as
+     * @throws dev.scaivault.SecretUnavailableException if this source has a value the mapping refuses (fail closed, as
      *     {@code build()} fails on an invalid file)
      */
     default <R> SecretSource<R> map(Function<? super T, ? extends R> mapping) {
@@ -75,7 +75,7 @@ public interface SecretSource<T> extends AutoCloseable {
      * break-glass credential when ScaiVault cannot be reached at startup, and to move to this source as
      * soon as it has a value (never back). Owns both sources. See {@code docs/leases.md}.
      *
-     * @throws SecretUnavailableException naming both sources and their last errors, when neither has a value
+     * @throws dev.scaivault.SecretUnavailableException naming both sources and their last errors, when neither has a value
      */
     default SecretSource<T> withFallback(SecretSource<T> fallback) {
         return FallbackSource.of(this, fallback);

@@ -6,7 +6,7 @@ import java.time.Instant;
 /**
  * Hears what a {@link HikariCredentialBinding} does, for metrics and logs (the Spring starter binds it to
  * Micrometer). Arguments never hold a secret: credentials appear by their {@linkplain
- * dev.scaivault.Credentials#origin() origin} only. Methods are called on the binding's own thread, except
+ * dev.scaivault.source.Credentials#origin() origin} only. Methods are called on the binding's own thread, except
  * {@link #onAuthFailureBridged} and usually {@link #onNewCredentialsInUse}, which run on the pool's
  * connection-adding thread; they must return quickly, and an exception thrown here is logged and ignored.
  */
