@@ -32,22 +32,8 @@ public class TokenCacheBenchmark {
 
     @Setup
     public void setUp() {
-        TokenCache.Source staticToken = new TokenCache.Source() {
-            @Override
-            public Protocol.IssuedToken fetch() {
-                return new Protocol.IssuedToken("skt_bench_token_123456", Instant.now(), null);
-            }
-
-            @Override
-            public String describe() {
-                return "static token";
-            }
-
-            @Override
-            public boolean renewable() {
-                return false;
-            }
-        };
+        TokenCache.Source staticToken =
+                Auth.StaticToken.source("skt_bench_token_123456", Time.system().clock());
         cache = new TokenCache(
                 staticToken, Time.system(), TokenCache.MAX_AGE_CAP, Duration.ofMinutes(1), Duration.ofSeconds(5));
         cache.token();

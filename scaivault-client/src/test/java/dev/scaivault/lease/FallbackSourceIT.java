@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.SecretUnavailableException;
 import dev.scaivault.file.FileSource;
@@ -48,14 +47,7 @@ class FallbackSourceIT {
                 .inMemoryEngine("mem")
                 .dynamicRole("mem", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))
                 .start();
-        vault = ScaiVault.builder()
-                .url(server.baseUrl())
-                .auth(Auth.token(TOKEN))
-                .maxAttempts(1)
-                .connectTimeout(Duration.ofMillis(500))
-                .readTimeout(Duration.ofSeconds(2))
-                .callBudget(Duration.ofSeconds(2))
-                .build();
+        vault = TestClients.singleAttempt(server, TOKEN);
         breakGlass = dir.resolve("db-break-glass.json");
         Files.writeString(breakGlass, "{\"username\": \"breakglass\", \"password\": \"" + BREAK_GLASS_PASSWORD + "\"}");
         server.refuseConnections(true);

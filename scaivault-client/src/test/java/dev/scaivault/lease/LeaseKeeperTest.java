@@ -49,6 +49,19 @@ class LeaseKeeperTest {
                 .random(new Random(42));
     }
 
+    /**
+     * A keeper on one-hour leases (80 minutes at most) whose first lease was succeeded 50 minutes in, with
+     * {@code pool} still holding on to it.
+     */
+    private LeaseKeeper rotatedOnceWithoutHandOff(DeferringConsumer pool) {
+        fake.ttl(HOUR, Duration.ofMinutes(80));
+        LeaseKeeper s = build(builder());
+        s.subscribe(pool);
+        scheduler.advance(Duration.ofMinutes(50));
+        settle(() -> pool.changes() == 1);
+        return s;
+    }
+
     private LeaseKeeper build(LeaseSource.Builder b) {
         LeaseKeeper s = (LeaseKeeper) b.build();
         open.add(s);
@@ -443,12 +456,8 @@ class LeaseKeeperTest {
 
     @Test
     void aPredecessorWithoutHandOffIsRevokedAtItsExpiry() {
-        fake.ttl(HOUR, Duration.ofMinutes(80));
-        LeaseKeeper s = build(builder());
         DeferringConsumer pool = new DeferringConsumer(Duration.ofDays(1));
-        s.subscribe(pool);
-        scheduler.advance(Duration.ofMinutes(50));
-        settle(() -> pool.changes() == 1);
+        LeaseKeeper s = rotatedOnceWithoutHandOff(pool);
         FakeDynamicSecrets.Entry first = fake.lease("lease_1");
         assertThat(first.revokedAt).isNull();
         scheduler.advance(Duration.ofMinutes(30));
@@ -663,12 +672,8 @@ class LeaseKeeperTest {
 
     @Test
     void closeRevokesTheCurrentLeaseAndPredecessorsAwaitingHandOff() {
-        fake.ttl(HOUR, Duration.ofMinutes(80));
-        LeaseKeeper s = build(builder());
         DeferringConsumer pool = new DeferringConsumer(Duration.ofDays(1));
-        s.subscribe(pool);
-        scheduler.advance(Duration.ofMinutes(50));
-        settle(() -> pool.changes() == 1);
+        LeaseKeeper s = rotatedOnceWithoutHandOff(pool);
         assertThat(fake.lease("lease_1").revokedAt).isNull();
         s.close();
         assertThat(fake.leases()).hasSize(2).allSatisfy(e -> assertThat(e.revokedAt)

@@ -3,7 +3,6 @@ package dev.scaivault.lease;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.HandOff;
@@ -72,15 +71,7 @@ class LeaseSourceIT {
                 .inMemoryEngine("mem")
                 .dynamicRole("mem", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))
                 .start();
-        // One attempt per call and a short budget: the lease keeper owns the retry schedule.
-        vault = ScaiVault.builder()
-                .url(server.baseUrl())
-                .auth(Auth.token(TOKEN))
-                .maxAttempts(1)
-                .connectTimeout(Duration.ofMillis(500))
-                .readTimeout(Duration.ofSeconds(2))
-                .callBudget(Duration.ofSeconds(2))
-                .build();
+        vault = TestClients.singleAttempt(server, TOKEN);
         source = (LeaseKeeper) LeaseSource.builder(vault, "postgres", "app")
                 .closeTimeout(Duration.ofSeconds(5))
                 .listener(events)
