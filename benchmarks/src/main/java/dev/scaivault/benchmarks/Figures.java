@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.TokenCacheBenchmark;
+import dev.scaivault.testkit.Machine;
 import dev.scaivault.testkit.ScaiVaultDevServer;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,8 +122,9 @@ public final class Figures {
         Files.createDirectories(out);
         root.put("takenAt", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         root.put("mode", quick ? "quick" : "full");
-        Map<String, Object> machine = machine();
-        root.put("machine", machine);
+        Machine machine = new Machine();
+        Map<String, Object> facts = machine.facts();
+        root.put("machine", facts);
         Map<String, Object> build = new LinkedHashMap<>();
         build.put("command", "mvn -B -q -DskipTests package -pl examples/rotation-demo -am");
         build.put("coldSeconds", coldBuildSeconds);
@@ -139,7 +140,8 @@ public final class Figures {
         step("rotation demo" + (quick ? " (quick: 10 rotations per path, 4 s per path)" : ""));
         JsonNode demo = demo();
         root.put("demo", demo);
-        machine.put("loadAverageAtEnd", loadAverage());
+        machine.finished();
+        facts.put("loadAverageAtEnd", machine.loadAtEnd());
         root.put("minutes", Math.round((System.nanoTime() - started) / 6e9) / 10.0);
 
         Path json = out.resolve("figures.json");
@@ -530,50 +532,5 @@ public final class Figures {
 
     private static double round(double v) {
         return Math.round(v * 10) / 10.0;
-    }
-
-    private static Map<String, Object> machine() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        m.put("cpu", cpuModel());
-        m.put("memoryGiB", memoryGiB());
-        m.put("loadAverageAtStart", loadAverage());
-        m.put("loadAverageAtEnd", null);
-        m.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-        m.put(
-                "os",
-                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                        + System.getProperty("os.arch"));
-        return m;
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-            return l < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", l);
-        }
-    }
-
-    private static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // Not Linux: the architecture is all we know.
-        }
-        return System.getProperty("os.arch");
-    }
-
-    private static Object memoryGiB() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-            return Math.round(os.getTotalMemorySize() / (1024.0 * 1024 * 1024));
-        }
-        return null;
     }
 }

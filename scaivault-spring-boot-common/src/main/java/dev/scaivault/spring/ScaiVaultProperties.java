@@ -427,22 +427,45 @@ public class ScaiVaultProperties {
         }
     }
 
-    /**
-     * Credentials from a file or volume: scaivault.datasource.file (source=file) or scaivault.datasource.fallback
-     * (the break-glass fallback of source=dynamic or source=secret).
-     */
-    public static class File {
-        /** The file, kubelet/CSI volume directory or plain directory holding the credentials. */
-        private String path;
-
-        /** How the file is read: auto, json, envelope, dotenv, properties or directory. */
-        private FileFormat format = FileFormat.AUTO;
-
+    /** Which keys of a file's or a secret's data hold the username and the password. */
+    public abstract static class CredentialKeys {
         /** The key holding the username. */
         private String usernameKey = "username";
 
         /** The key holding the password. */
         private String passwordKey = "password";
+
+        public String getUsernameKey() {
+            return usernameKey;
+        }
+
+        public void setUsernameKey(String usernameKey) {
+            this.usernameKey = usernameKey;
+        }
+
+        public String getPasswordKey() {
+            return passwordKey;
+        }
+
+        public void setPasswordKey(String passwordKey) {
+            this.passwordKey = passwordKey;
+        }
+
+        String keys() {
+            return ", usernameKey=" + usernameKey + ", passwordKey=" + passwordKey;
+        }
+    }
+
+    /**
+     * Credentials from a file or volume: scaivault.datasource.file (source=file) or scaivault.datasource.fallback
+     * (the break-glass fallback of source=dynamic or source=secret).
+     */
+    public static class File extends CredentialKeys {
+        /** The file, kubelet/CSI volume directory or plain directory holding the credentials. */
+        private String path;
+
+        /** How the file is read: auto, json, envelope, dotenv, properties or directory. */
+        private FileFormat format = FileFormat.AUTO;
 
         public String getPath() {
             return path;
@@ -460,39 +483,16 @@ public class ScaiVaultProperties {
             this.format = format;
         }
 
-        public String getUsernameKey() {
-            return usernameKey;
-        }
-
-        public void setUsernameKey(String usernameKey) {
-            this.usernameKey = usernameKey;
-        }
-
-        public String getPasswordKey() {
-            return passwordKey;
-        }
-
-        public void setPasswordKey(String passwordKey) {
-            this.passwordKey = passwordKey;
-        }
-
         @Override
         public String toString() {
-            return "File{path=" + path + ", format=" + format + ", usernameKey=" + usernameKey + ", passwordKey="
-                    + passwordKey + '}';
+            return "File{path=" + path + ", format=" + format + keys() + '}';
         }
     }
 
     /** Credentials from a static ScaiVault secret (scaivault.datasource.source=secret). */
-    public static class Secret {
+    public static class Secret extends CredentialKeys {
         /** The secret's path, for example environments/production/billing/database. */
         private String path;
-
-        /** The key of the secret's data holding the username. */
-        private String usernameKey = "username";
-
-        /** The key of the secret's data holding the password. */
-        private String passwordKey = "password";
 
         public String getPath() {
             return path;
@@ -502,25 +502,9 @@ public class ScaiVaultProperties {
             this.path = path;
         }
 
-        public String getUsernameKey() {
-            return usernameKey;
-        }
-
-        public void setUsernameKey(String usernameKey) {
-            this.usernameKey = usernameKey;
-        }
-
-        public String getPasswordKey() {
-            return passwordKey;
-        }
-
-        public void setPasswordKey(String passwordKey) {
-            this.passwordKey = passwordKey;
-        }
-
         @Override
         public String toString() {
-            return "Secret{path=" + path + ", usernameKey=" + usernameKey + ", passwordKey=" + passwordKey + '}';
+            return "Secret{path=" + path + keys() + '}';
         }
     }
 
