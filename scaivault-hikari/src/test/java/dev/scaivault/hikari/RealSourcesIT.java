@@ -47,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(LeakCheck.class)
 class RealSourcesIT {
-    static final int ROTATIONS = 50;
+    static final int ROTATIONS = 20;
     private static final String TOKEN = "skt_real_sources_it_7c1d0e";
 
     static Pg pg;
@@ -64,7 +64,7 @@ class RealSourcesIT {
                 .postgresEngine(
                         "postgres", pg.server().adminDataSource(), pg.server().jdbcUrl())
                 // A lease reaches its max TTL at once; the keeper replaces it early (rotateThreshold below).
-                .postgresRole("postgres", "app", RoleConfig.of(Duration.ofMillis(1500), Duration.ofMillis(1500)))
+                .postgresRole("postgres", "app", RoleConfig.of(Duration.ofSeconds(8), Duration.ofSeconds(8)))
                 .start();
         vault = ScaiVault.builder()
                 .url(server.baseUrl())
@@ -146,7 +146,7 @@ class RealSourcesIT {
     }
 
     /**
-     * (b) Dynamic leases with short TTLs (1.5 s, max 1.5 s, successor at 40 % of its life): a new role per lease,
+     * (b) Dynamic leases with short TTLs (8 s, max 8 s, successor at 30 % of its life): a new role per lease,
      * and as soon as the binding hands a lease off, the keeper revokes it, which terminates the role's
      * sessions and drops it. Not one lease may run out instead (its expiry would cut connections the pool
      * still uses), and no role but the one in force may remain.
@@ -159,7 +159,7 @@ class RealSourcesIT {
         int revokedBefore = server.revokedLeaseIds().size();
         int expiredBefore = server.expiredLeaseIds().size();
         try (SecretSource<Credentials> source = LeaseSource.builder(vault, "postgres", "app")
-                        .rotateThreshold(0.6)
+                        .rotateThreshold(0.7)
                         .closeTimeout(Duration.ofSeconds(5))
                         .build();
                 var secrets = source.subscribe(change -> {
