@@ -28,7 +28,7 @@ class NoSecretsInOutputIT {
                 "--duration",
                 "1s",
                 "--lease-ttl",
-                "1500ms",
+                "4s",
                 "--report",
                 "target/no-secrets-report.json");
         int code = new RotationDemo(

@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Runs the packaged jar as a user would, with a shorter configuration (20 rotations per path, short
- * durations, 1.5 s leases), and checks the exit code and the report.
+ * Runs the packaged jar as a user would, with a shorter configuration (10 rotations per path, short
+ * durations, 4 s leases), and checks the exit code and the report. Leases of 1.5 s ran out before their
+ * hand-off on a saturated 2-core machine (load 15): the successor comes at about 60 % of a lease's life, and
+ * what is left must cover the open-ahead login, the eviction and the drain.
  */
 class RotationDemoIT {
     private static final List<String> PATH_FIELDS = List.of(
@@ -67,11 +69,11 @@ class RotationDemoIT {
                 "-jar",
                 jar.toString(),
                 "--rotations",
-                "20",
+                "10",
                 "--duration",
                 "2s",
                 "--lease-ttl",
-                "1500ms",
+                "4s",
                 "--threads",
                 "8",
                 "--report",
@@ -106,7 +108,7 @@ class RotationDemoIT {
             String name = path.get("name").asText();
             names.add(name);
             assertThat(path.get("queriesFailed").asLong()).as(name).isZero();
-            assertThat(path.get("rotations").asInt()).as(name).isGreaterThanOrEqualTo(20);
+            assertThat(path.get("rotations").asInt()).as(name).isGreaterThanOrEqualTo(10);
             assertThat(path.get("queriesOk").asLong()).as(name).isPositive();
             assertThat(path.get("connectSamples").asInt()).as(name).isPositive();
             for (String f : FIGURES) {
