@@ -156,8 +156,8 @@ class RealSourcesIT {
         var load = RotationLoad.builder().rotations(ROTATIONS).build();
         AtomicInteger changes = new AtomicInteger();
         Set<String> users = ConcurrentHashMap.newKeySet();
+        Set<String> received = ConcurrentHashMap.newKeySet();
         int revokedBefore = server.revokedLeaseIds().size();
-        int expiredBefore = server.expiredLeaseIds().size();
         try (SecretSource<Credentials> source = LeaseSource.builder(vault, "postgres", "app")
                         .rotateThreshold(0.7)
                         .closeTimeout(Duration.ofSeconds(5))
@@ -165,6 +165,7 @@ class RealSourcesIT {
                 var secrets = source.subscribe(change -> {
                     LeakCheck.secret(change.current().password());
                     users.add(change.current().username());
+                    received.add(change.current().origin().substring("lease ".length()));
                     changes.incrementAndGet();
                 });
                 HikariDataSource ds = pg.lazyPool(PoolKind.DATA_SOURCE, "real-lease");
@@ -183,9 +184,11 @@ class RealSourcesIT {
             assertThat(report.handOffTimeouts()).isZero();
             await().atMost(Duration.ofSeconds(5))
                     .until(() -> server.revokedLeaseIds().size() - revokedBefore >= ROTATIONS);
-            assertThat(server.expiredLeaseIds().size() - expiredBefore)
+            // Only leases the client received: a generate call that timed out on a busy machine may still have
+            // created one on the server, which nobody can revoke without its id and which no connection uses.
+            assertThat(server.expiredLeaseIds())
                     .as("leases that ran out instead of being revoked after their hand-off")
-                    .isZero();
+                    .doesNotContainAnyElementsOf(received);
             String inForce = source.current().username();
             await().atMost(Duration.ofSeconds(5)).until(() -> rolesLeft(users, inForce) == 0);
         }
