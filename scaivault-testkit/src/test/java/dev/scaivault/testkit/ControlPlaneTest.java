@@ -7,9 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -186,16 +184,26 @@ class ControlPlaneTest {
 
     @Test
     void refusesConnectionsForAWhileThenAcceptsThemAgain() {
-        int port = server.port();
         Cli r = cli("refuse", "2s");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("refusing connections for 2s\n");
-        assertThatThrownBy(() -> new Socket(InetAddress.getLoopbackAddress(), port).close())
-                .isInstanceOf(ConnectException.class);
+        // Not "the connect is refused": on a busy machine another process may bind the freed ephemeral port at
+        // once (a loaded run saw it), and then something else answers. What must hold is that we do not.
+        assertThat(answersHealth())
+                .as("the dev server answers while it refuses connections")
+                .isFalse();
         await().atMost(Duration.ofSeconds(30))
                 .ignoreExceptions()
                 .until(() -> app.get("/v1/health").status() == 200);
         assertThat(cli("leases").status()).isZero();
+    }
+
+    private boolean answersHealth() {
+        try {
+            return app.get("/v1/health").status() == 200;
+        } catch (RuntimeException refusedOrNotHttp) {
+            return false;
+        }
     }
 
     @Test
