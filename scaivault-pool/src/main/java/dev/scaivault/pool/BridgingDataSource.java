@@ -1,4 +1,4 @@
-package dev.scaivault.hikari;
+package dev.scaivault.pool;
 
 import dev.scaivault.source.Credentials;
 import java.io.PrintWriter;
