@@ -1,46 +1,14 @@
 package dev.scaivault.hikari;
 
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.HikariPoolMXBean;
-import com.zaxxer.hikari.util.DriverDataSource;
-import com.zaxxer.hikari.util.PropertyElf;
 import dev.scaivault.SecretUnavailableException;
-import dev.scaivault.Time;
+import dev.scaivault.pool.PoolBinding;
+import dev.scaivault.pool.RotationListener;
+import dev.scaivault.pool.RotationMetrics;
 import dev.scaivault.source.Credentials;
-import dev.scaivault.source.HandOff;
-import dev.scaivault.source.Registration;
-import dev.scaivault.source.SecretChange;
 import dev.scaivault.source.SecretSource;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
-import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a {@link HikariDataSource} on the credentials of a {@link SecretSource}, live and without failed
@@ -69,146 +37,21 @@ import org.slf4j.LoggerFactory;
  * longest hold of a borrowed connection; it is closed if not taken within {@code maxDrainTime}, at most 5 s)
  * the database sees one connection more than the pool's maximum.
  *
- * <p>Closing the binding stops it following the source and hands back whatever it still holds; it closes
+ * <p>The rotation itself is the shared core of every pool adapter ({@link PoolBinding}); {@code
+ * PoolBinding.bind(hikariDataSource, source)} does the same as this class, without the credentials-provider
+ * option. Closing the binding stops it following the source and hands back whatever it still holds; it closes
  * neither the pool nor the source.
  */
 public final class HikariCredentialBinding implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(HikariCredentialBinding.class);
-    private static final ThreadFactory THREADS = Time.daemons("scaivault-hikari");
-    private static final ThreadFactory AHEAD = Time.daemons("scaivault-hikari-ahead");
-    private static final long DRAIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    // HikariCP adds a new connection to its bag right after the data source returns it; this is ample.
-    private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long NUDGE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
-    // After an eviction the pool takes the connection opened ahead at its first add, normally within the
-    // longest hold of a borrowed connection; one it has not taken by then it does not need.
-    private static final long MAX_UNTAKEN_NANOS = TimeUnit.SECONDS.toNanos(5);
-    // Evicting closes the pool's connections, and a login made while the database ends those sessions took
-    // 1.5 times a bare one in the rotation demo; so the eviction waits for the new connection's login, this
-    // long at most (a login takes 5-50 ms; a slower one means a slow database, not one busy ending sessions).
-    private static final long MAX_EVICTION_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
-    private static final long MAX_BRIDGE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-    private static final long MAX_VALIDATION_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private static final Duration DEFAULT_MAX_DRAIN = Duration.ofMinutes(30);
-    // A refresh may cost the source a round trip or a new lease; failing logins must not turn into a storm.
-    private static final long MIN_REFRESH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-    private final HikariDataSource pool;
-    private final String poolName;
-    private final SecretSource<Credentials> source;
-    private final boolean validate;
-    private final long validationTimeoutNanos;
-    private final long maxDrainNanos;
-    private final long authBudgetNanos;
-    private final RotationListener listener;
-    private final Clock clock = Clock.systemUTC();
-
-    private final CredentialApplier applier;
-    private final DataSource direct;
-    private final BridgingDataSource bridge;
-    private final ConnectionTracker tracker = new ConnectionTracker();
-    private final ScheduledThreadPoolExecutor executor;
-    // Its own thread, so that the eviction goes ahead when that login takes longer than it may wait.
-    private final ExecutorService ahead;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final Registration subscription;
-
-    private volatile Credentials applied;
-    private volatile Instant appliedChangeAt;
-    private final AtomicBoolean firstUsePending = new AtomicBoolean();
-    private final AtomicReference<Object> newestChange = new AtomicReference<>();
-    /*
-     * Locks and conditions, not monitors: a thread bridging a refused login waits here, and it is an
-     * application thread (getConnection), maybe a virtual one, which Object.wait would pin to its carrier.
-     */
-    private final ReentrantLock changeLock = new ReentrantLock();
-    private final Condition changed = changeLock.newCondition();
-    private final ReentrantLock refreshLock = new ReentrantLock();
-    private CompletableFuture<Credentials> refreshInFlight; // guarded by refreshLock
-    private long lastRefreshNanos; // guarded by refreshLock
-
-    // Confined to the executor thread.
-    private final List<Retiring> retiring = new ArrayList<>();
-    private Credentials wanted;
-    private Instant wantedAt;
-    private Object wantedToken;
-    private int attempt;
-    private long validationDeadline;
-    private ScheduledFuture<?> retry;
-    private ScheduledFuture<?> drainPoll;
-    private volatile long lastEvictNanos;
-    private boolean evictedTwice;
-
-    private final AtomicInteger bridging = new AtomicInteger();
-    private final AtomicInteger pending = new AtomicInteger();
-    private final AtomicLong rotations = new AtomicLong();
-    private final AtomicLong bridged = new AtomicLong();
-    private final AtomicLong handOffTimeouts = new AtomicLong();
-    private volatile Instant lastRotation;
-    private volatile Duration lastDrain;
-
-    /** A previous value the source waits for, and since when the pool has stopped using it. */
-    private static final class Retiring {
-        final Credentials value;
-        final HandOff handOff;
-        long sinceNanos;
-
-        Retiring(Credentials value, HandOff handOff, long sinceNanos) {
-            this.value = value;
-            this.handOff = handOff;
-            this.sinceNanos = sinceNanos;
-        }
-    }
+    private final HikariPoolAdapter adapter;
+    private final String sourceName;
+    private final PoolBinding binding;
 
     private HikariCredentialBinding(Builder b) {
-        this.pool = b.pool;
-        this.source = b.source;
-        this.poolName = Objects.requireNonNullElse(pool.getPoolName(), "(unnamed pool)");
-        this.validate = b.validate;
-        this.validationTimeoutNanos = b.validationTimeout.toNanos();
-        this.listener = b.listener;
-        this.authBudgetNanos = b.authFailureBudget.toNanos();
-        Duration drain = b.maxDrainTime != null ? b.maxDrainTime : defaultMaxDrain(pool);
-        this.maxDrainNanos = drain.toNanos();
-
-        if (pool.isClosed()) {
-            throw new IllegalStateException("pool " + poolName + " is closed");
-        }
-        // Fail closed: a pool is never started on no credentials at all.
-        Credentials first = source.current();
-        boolean started = pool.getHikariPoolMXBean() != null;
-        this.direct = directDataSource(pool, poolName);
-        this.bridge = !started && direct != null ? new BridgingDataSource(direct, new Host()) : null;
-        if (validate && direct == null) {
-            throw new IllegalArgumentException("pool " + poolName
-                    + " gets its connections from JNDI (dataSourceJNDI), so validateBeforeApply cannot open"
-                    + " a direct connection; bind the pool to a DataSource or a jdbcUrl instead");
-        }
-        this.applier = CredentialApplier.forPool(pool, b.preferProvider, started);
-        if (!started) {
-            applier.apply(first);
-            applied = first;
-            if (bridge != null) {
-                pool.setDataSource(bridge);
-            }
-        } else if (pool.getUsername() != null) {
-            applied = Credentials.of(pool.getUsername(), pool.getPassword(), "pool configuration");
-        }
-        this.executor = new ScheduledThreadPoolExecutor(1, THREADS);
-        this.ahead = bridge != null ? Executors.newSingleThreadExecutor(AHEAD) : null;
-        executor.setRemoveOnCancelPolicy(true);
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        log.info(
-                "pool {}: bound to source {} ({}, {}{})",
-                poolName,
-                source.name(),
-                applier.mechanism(),
-                bridge != null
-                        ? "tracking new connections"
-                        : (started ? "pool already started" : "JNDI pool") + ": no bridging, coarse drain",
-                validate ? ", validating before apply" : "");
-        this.subscription = source.subscribe(this::onChange);
+        this.adapter = b.adapter;
+        this.sourceName = b.sourceName;
+        adapter.preferProvider(b.preferProvider);
+        this.binding = b.binding.bind();
     }
 
     /** Binds {@code pool} to {@code source} with the defaults; see {@link #builder}. */
@@ -216,591 +59,46 @@ public final class HikariCredentialBinding implements AutoCloseable {
         return builder(pool, source).bind();
     }
 
+    /**
+     * A builder for {@code pool}.
+     *
+     * @throws IllegalStateException if the pool is closed
+     */
     public static Builder builder(HikariDataSource pool, SecretSource<Credentials> source) {
         return new Builder(pool, source);
     }
 
     /** How this binding sets credentials on the pool (depends on the HikariCP version at run time). */
     public CredentialsMechanism mechanism() {
-        return applier.mechanism();
+        return adapter.applier().mechanism();
     }
 
     public RotationMetrics metrics() {
-        Credentials now = applied;
-        int onPrevious = bridge == null ? -1 : tracker.count(c -> now == null || !c.sameSecretAs(now));
-        return new RotationMetrics(
-                applier.mechanism(),
-                rotations.get(),
-                Optional.ofNullable(lastRotation),
-                Optional.ofNullable(lastDrain),
-                onPrevious,
-                pending.get(),
-                bridged.get(),
-                handOffTimeouts.get());
+        return binding.metrics();
     }
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        subscription.close();
-        if (bridge != null) {
-            bridge.detach();
-        }
-        try {
-            executor.execute(() -> {
-                cancel(retry);
-                cancel(drainPoll);
-                if (bridge != null) {
-                    bridge.detach(); // again: a connection opened ahead while closing is closed here
-                }
-                retiring.forEach(r -> r.handOff.complete());
-                retiring.clear();
-                pending.set(0);
-            });
-        } catch (RejectedExecutionException e) {
-            // Already shut down.
-        }
-        executor.shutdown();
-        if (ahead != null) {
-            ahead.shutdown();
-        }
-        log.info("pool {}: unbound from source {}", poolName, source.name());
+        binding.close();
     }
 
     @Override
     public String toString() {
-        return "HikariCredentialBinding{pool=" + poolName + ", source=" + source.name() + ", mechanism="
-                + applier.mechanism() + '}';
-    }
-
-    // ---- changes, on the source's dispatch thread, then on our executor ----
-
-    private void onChange(SecretChange<? extends Credentials> change) {
-        Credentials previous = change.previous();
-        Credentials next = change.current();
-        HandOff handOff = previous != null && !previous.sameSecretAs(next) ? change.deferHandOff() : null;
-        Object token = new Object();
-        newestChange.set(token);
-        changeLock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            changeLock.unlock();
-        }
-        try {
-            executor.execute(() -> accept(previous, next, handOff, change.at(), token));
-        } catch (RejectedExecutionException e) {
-            if (handOff != null) {
-                handOff.complete();
-            }
-        }
-    }
-
-    private void accept(Credentials previous, Credentials next, HandOff handOff, Instant at, Object token) {
-        if (closed.get()) {
-            if (handOff != null) {
-                handOff.complete();
-            }
-            return;
-        }
-        // The source handing out a value we were asked to let go of again: it is in force, not retiring.
-        retiring.removeIf(r -> {
-            if (r.value.sameSecretAs(next)) {
-                r.handOff.complete();
-                pending.decrementAndGet();
-                return true;
-            }
-            return false;
-        });
-        if (handOff != null) {
-            retiring.add(new Retiring(previous, handOff, System.nanoTime()));
-            pending.incrementAndGet();
-        }
-        if (bridge != null) {
-            bridge.discardUnless(next);
-        }
-        cancel(retry);
-        retry = null;
-        wanted = next;
-        wantedAt = at;
-        wantedToken = token;
-        attempt = 0;
-        validationDeadline = System.nanoTime() + validationTimeoutNanos;
-        tryApply();
-        scheduleDrainPoll();
-    }
-
-    private void tryApply() {
-        Credentials w = wanted;
-        if (w == null) {
-            return;
-        }
-        Credentials current = applied;
-        if (current != null && w.sameSecretAs(current)) {
-            wanted = null;
-            return;
-        }
-        if (validate) {
-            attempt++;
-            Optional<SQLException> failure = validateOnce(w);
-            if (newestChange.get() != wantedToken) {
-                return; // superseded while we were connecting; the newer change's task follows
-            }
-            if (failure.isPresent()) {
-                String why = AuthFailures.describe(failure.get());
-                tell(l -> l.onValidationFailed(w.origin(), attempt, why));
-                long now = System.nanoTime();
-                if (now - validationDeadline < 0) {
-                    long backoff = Math.min(MAX_VALIDATION_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(attempt, 16));
-                    log.info(
-                            "pool {}: credentials of {} do not work yet ({}, attempt {}); keeping those of {}",
-                            poolName,
-                            w.origin(),
-                            why,
-                            attempt,
-                            current != null ? current.origin() : "none");
-                    retry = executor.schedule(this::tryApply, backoff, TimeUnit.NANOSECONDS);
-                    return;
-                }
-                log.warn(
-                        "pool {}: credentials of {} still fail validation ({}) after {} attempts; applying them"
-                                + " anyway, the source is the authority",
-                        poolName,
-                        w.origin(),
-                        why,
-                        attempt);
-            }
-        }
-        wanted = null;
-        applyNow(w, wantedAt);
-    }
-
-    private Optional<SQLException> validateOnce(Credentials c) {
-        try (Connection ignored = direct.getConnection(c.username(), c.password())) {
-            return Optional.empty();
-        } catch (SQLException e) {
-            return Optional.of(e);
-        }
-    }
-
-    private void applyNow(Credentials next, Instant changeAt) {
-        Credentials previous = applied;
-        // Order matters: credentials first, so every connection the eviction makes the pool open uses them.
-        applier.apply(next);
-        applied = next;
-        appliedChangeAt = changeAt;
-        firstUsePending.set(bridge != null);
-        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
-        if (mx != null) {
-            BridgingDataSource.Ready r = openAhead(next);
-            long wait = evictionDelayNanos(previous);
-            if (r != null && wait > 0) {
-                try {
-                    r.connection.get(wait, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (ExecutionException | TimeoutException e) {
-                    // Evict now: a slow database is slow whatever else runs, a refusal is the pool's to bridge.
-                }
-            }
-        }
-        long now = System.nanoTime();
-        for (Retiring r : retiring) {
-            if (previous != null && r.value.sameSecretAs(previous)) {
-                r.sinceNanos = now;
-            }
-        }
-        if (mx != null) {
-            mx.softEvictConnections();
-        }
-        lastEvictNanos = System.nanoTime();
-        evictedTwice = false;
-        rotations.incrementAndGet();
-        Instant at = clock.instant();
-        lastRotation = at;
-        log.info(
-                "pool {}: credentials of {} set ({}), connections of {} soft-evicted",
-                poolName,
-                next.origin(),
-                applier.mechanism(),
-                previous != null ? previous.origin() : "none");
-        String previousOrigin = previous != null ? previous.origin() : null;
-        tell(l -> l.onRotation(previousOrigin, next.origin(), at));
-        if (bridge != null) {
-            // Bridging may already have opened connections with these credentials before they were applied.
-            tracker.firstOpenedWith(next).ifPresent(this::recordFirstUse);
-        }
-    }
-
-    /**
-     * How long the eviction may wait for the first login with new credentials: {@link
-     * #MAX_EVICTION_DELAY_NANOS}, and no more than a tenth of the life {@code previous} has left, so the drain
-     * and the hand-off of credentials about to expire (a lease replaced late) keep nine tenths of their margin.
-     */
-    private long evictionDelayNanos(Credentials previous) {
-        Optional<Instant> expiry = previous == null ? Optional.empty() : previous.expiresAt();
-        if (expiry.isEmpty()) {
-            return MAX_EVICTION_DELAY_NANOS;
-        }
-        long left = Duration.between(clock.instant(), expiry.get()).toNanos();
-        return Math.max(0, Math.min(MAX_EVICTION_DELAY_NANOS, left / 10));
-    }
-
-    /**
-     * Starts opening the pool's first connection with {@code next}, for its next add to take (see the class
-     * comment). Not when the pool has one with them already, or a login refused with the previous credentials
-     * waits for them: it retries with them at once, and a second login would only slow it down. If this login
-     * fails, the pool's own finds out why (and bridges an authentication failure).
-     */
-    private BridgingDataSource.Ready openAhead(Credentials next) {
-        if (bridge == null || bridging.get() > 0 || tracker.count(next::sameSecretAs) > 0) {
-            return null;
-        }
-        BridgingDataSource.Ready r = bridge.preopen(next, ahead);
-        try {
-            executor.schedule(
-                    () -> bridge.discard(r), Math.min(maxDrainNanos, MAX_UNTAKEN_NANOS), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            bridge.discard(r); // closing
-        }
-        return r;
-    }
-
-    private void recordFirstUse(Instant openedAt) {
-        Credentials c = applied;
-        Instant changeAt = appliedChangeAt;
-        if (c == null || changeAt == null || !firstUsePending.compareAndSet(true, false)) {
-            return;
-        }
-        Duration d = Duration.between(changeAt, openedAt);
-        Duration propagation = d.isNegative() ? Duration.ZERO : d;
-        tell(l -> l.onNewCredentialsInUse(c.origin(), propagation));
-    }
-
-    // ---- drain ----
-
-    private void scheduleDrainPoll() {
-        if (drainPoll == null && !retiring.isEmpty() && !closed.get()) {
-            drainPoll = executor.schedule(this::drain, DRAIN_POLL_NANOS, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    private void drain() {
-        drainPoll = null;
-        Credentials current = applied;
-        long now = System.nanoTime();
-        if (bridge != null && tracker.missedEviction(this::isRetired, lastEvictNanos, now, SETTLE_NANOS)) {
-            HikariPoolMXBean mx = pool.getHikariPoolMXBean();
-            if (mx != null) {
-                log.debug("pool {}: a connection on retired credentials escaped an eviction; evicting again", poolName);
-                mx.softEvictConnections();
-            }
-            lastEvictNanos = System.nanoTime();
-        }
-        if (bridge == null && !evictedTwice && now - lastEvictNanos >= SETTLE_NANOS) {
-            // Blind to physical connections, we cannot tell whether one opened with the previous
-            // credentials landed just after the eviction; evicting once more after it settled catches it.
-            HikariPoolMXBean mx = pool.getHikariPoolMXBean();
-            if (mx != null) {
-                mx.softEvictConnections();
-            }
-            evictedTwice = true;
-        }
-        if (bridge != null
-                && applier.mechanism() == CredentialsMechanism.USERNAME_AND_PASSWORD
-                && now - lastEvictNanos >= NUDGE_AFTER_NANOS) {
-            // HikariCP 5 puts an evicted connection back in the bag when it is returned and closes it only
-            // at its next borrow, which on a quiet pool may be far off. More connections on retired
-            // credentials than connections in use means one of them is idle: evicting again closes it.
-            HikariPoolMXBean mx = pool.getHikariPoolMXBean();
-            if (mx != null && tracker.count(this::isRetired) > mx.getActiveConnections()) {
-                mx.softEvictConnections();
-                lastEvictNanos = System.nanoTime();
-            }
-        }
-        for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
-            Retiring r = it.next();
-            if (current != null && r.value.sameSecretAs(current)) {
-                continue; // still the pool's credentials: a newer value is being validated
-            }
-            boolean drained =
-                    bridge != null ? tracker.count(r.value::sameSecretAs) == 0 : evictedTwice && poolHasNothingInUse();
-            Duration waited = Duration.ofNanos(now - r.sinceNanos);
-            boolean timedOut = !drained && now - r.sinceNanos >= maxDrainNanos;
-            if (drained || timedOut) {
-                it.remove();
-                pending.decrementAndGet();
-                lastDrain = waited;
-                if (timedOut) {
-                    handOffTimeouts.incrementAndGet();
-                    log.warn(
-                            "pool {}: connections still use the credentials of {} after maxDrainTime {};"
-                                    + " handing them off anyway",
-                            poolName,
-                            r.value.origin(),
-                            Duration.ofNanos(maxDrainNanos));
-                } else {
-                    log.debug("pool {}: credentials of {} drained in {}", poolName, r.value.origin(), waited);
-                }
-                r.handOff.complete();
-                tell(l -> l.onHandOff(r.value.origin(), waited, timedOut));
-            }
-        }
-        scheduleDrainPoll();
-    }
-
-    private boolean isRetired(Credentials c) {
-        for (Retiring r : retiring) {
-            if (r.value.sameSecretAs(c)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean poolHasNothingInUse() {
-        HikariPoolMXBean mx = pool.getHikariPoolMXBean();
-        return mx == null || mx.getActiveConnections() == 0;
-    }
-
-    // ---- what the pool's connection-creating thread calls, through the bridging data source ----
-
-    private final class Host implements BridgingDataSource.Host {
-        @Override
-        public Credentials credentialsFor(String poolUsername, String poolPassword) {
-            // Ours, not the pool's: on HikariCP 5 the pool may read a new username with an old password.
-            return applied;
-        }
-
-        @Override
-        public boolean stale(Credentials used) {
-            Credentials now = applied;
-            return now != null && !used.sameSecretAs(now) && !used.sameSecretAs(sourceCurrentOrNull());
-        }
-
-        @Override
-        public long authFailureBudgetNanos() {
-            return authBudgetNanos;
-        }
-
-        @Override
-        public void opening(Credentials use) {
-            tracker.opening(use);
-        }
-
-        @Override
-        public void openingDone(Credentials use) {
-            tracker.openingDone(use);
-        }
-
-        @Override
-        public void opened(Connection c, Credentials used) {
-            Instant at = clock.instant();
-            tracker.opened(c, used, System.nanoTime(), at);
-            Credentials now = applied;
-            if (firstUsePending.get() && now != null && used.sameSecretAs(now)) {
-                recordFirstUse(at);
-            }
-        }
-
-        @Override
-        public Credentials bridge(Credentials failed, SQLException failure, long deadlineNanos) {
-            Optional<SQLException> auth = AuthFailures.find(failure);
-            if (auth.isEmpty() || closed.get() || authBudgetNanos <= 0) {
-                return null;
-            }
-            bridged.incrementAndGet();
-            bridging.incrementAndGet();
-            try {
-                return bridgeFrom(failed, auth.get(), deadlineNanos);
-            } finally {
-                bridging.decrementAndGet();
-            }
-        }
-
-        private Credentials bridgeFrom(Credentials failed, SQLException auth, long deadlineNanos) {
-            String why = AuthFailures.describe(auth);
-            log.info(
-                    "pool {}: a new connection with the credentials of {} failed authentication ({});"
-                            + " asking source {} for fresher ones",
-                    poolName,
-                    failed.origin(),
-                    why,
-                    source.name());
-            long backoff = FIRST_BACKOFF_NANOS;
-            while (!closed.get()) {
-                Credentials better = fresherThan(failed);
-                long remaining = deadlineNanos - System.nanoTime();
-                if (better == null && remaining > 0) {
-                    awaitRefresh(Math.min(backoff, remaining));
-                    better = fresherThan(failed);
-                }
-                if (better != null) {
-                    tell(l -> l.onAuthFailureBridged(why, true));
-                    return better;
-                }
-                remaining = deadlineNanos - System.nanoTime();
-                if (remaining <= 0 || Thread.currentThread().isInterrupted()) {
-                    break;
-                }
-                awaitChange(Math.min(backoff, remaining));
-                backoff = Math.min(MAX_BRIDGE_BACKOFF_NANOS, backoff * 2);
-            }
-            log.warn(
-                    "pool {}: source {} brought no other credentials within authFailureBudget {}; the pool"
-                            + " retries on its own",
-                    poolName,
-                    source.name(),
-                    Duration.ofNanos(authBudgetNanos));
-            tell(l -> l.onAuthFailureBridged(why, false));
-            return null;
-        }
-    }
-
-    private Credentials fresherThan(Credentials failed) {
-        Credentials fromSource = sourceCurrentOrNull();
-        if (fromSource != null && !fromSource.sameSecretAs(failed)) {
-            return fromSource;
-        }
-        Credentials now = applied;
-        return now != null && !now.sameSecretAs(failed) ? now : null;
-    }
-
-    private Credentials sourceCurrentOrNull() {
-        try {
-            return source.current();
-        } catch (SecretUnavailableException e) {
-            return null;
-        }
-    }
-
-    /** One refresh in flight per binding, and at most one a second, however many logins fail at once. */
-    private void awaitRefresh(long nanos) {
-        CompletableFuture<Credentials> f;
-        boolean fresh = false;
-        refreshLock.lock();
-        try {
-            long now = System.nanoTime();
-            boolean idle = refreshInFlight == null || refreshInFlight.isDone();
-            if (idle && (refreshInFlight == null || now - lastRefreshNanos >= MIN_REFRESH_INTERVAL_NANOS)) {
-                lastRefreshNanos = now;
-                fresh = true;
-                try {
-                    // A file source re-reads on this thread: a lock, not a monitor, lets it block unpinned.
-                    refreshInFlight = source.refreshNow();
-                } catch (RuntimeException e) {
-                    refreshInFlight = CompletableFuture.failedFuture(e);
-                }
-            }
-            f = refreshInFlight;
-        } finally {
-            refreshLock.unlock();
-        }
-        if (!fresh && f.isDone()) {
-            // Asked a moment ago already: the source's next change wakes us sooner than a new request.
-            awaitChange(nanos);
-            return;
-        }
-        try {
-            f.get(nanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            log.debug(
-                    "pool {}: refresh of source {} failed: {}",
-                    poolName,
-                    source.name(),
-                    e.getCause().getClass().getName());
-        } catch (TimeoutException e) {
-            // The next round asks again or sees the change.
-        }
-    }
-
-    private void awaitChange(long nanos) {
-        changeLock.lock();
-        try {
-            changed.awaitNanos(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            changeLock.unlock();
-        }
-    }
-
-    // ---- helpers ----
-
-    private void tell(Consumer<RotationListener> call) {
-        try {
-            call.accept(listener);
-        } catch (RuntimeException | Error e) {
-            log.warn(
-                    "pool {}: rotation listener {} failed",
-                    poolName,
-                    listener.getClass().getName(),
-                    e);
-        }
-    }
-
-    private static void cancel(ScheduledFuture<?> f) {
-        if (f != null) {
-            f.cancel(false);
-        }
-    }
-
-    private static Duration defaultMaxDrain(HikariDataSource ds) {
-        long ms = ds.getMaxLifetime();
-        return ms > 0 ? Duration.ofMillis(ms) : DEFAULT_MAX_DRAIN;
-    }
-
-    /**
-     * A data source that opens connections exactly as the pool does (its own DataSource, DataSource class
-     * and properties, or driver, URL and properties), without going through the pool. {@code null} for a
-     * JNDI pool.
-     */
-    private static DataSource directDataSource(HikariDataSource ds, String poolName) {
-        DataSource configured = ds.getDataSource();
-        if (configured instanceof BridgingDataSource) {
-            throw new IllegalStateException("pool " + poolName + " is already bound to a credential source");
-        }
-        if (configured != null) {
-            return configured;
-        }
-        String className = ds.getDataSourceClassName();
-        if (className != null) {
-            try {
-                Class<?> type =
-                        Class.forName(className, true, Thread.currentThread().getContextClassLoader());
-                DataSource created = (DataSource) type.getDeclaredConstructor().newInstance();
-                PropertyElf.setTargetFromProperties(created, ds.getDataSourceProperties());
-                return created;
-            } catch (ReflectiveOperationException | ClassCastException e) {
-                throw new IllegalArgumentException(
-                        "pool " + poolName + ": dataSourceClassName " + className + " cannot be instantiated", e);
-            }
-        }
-        if (ds.getJdbcUrl() != null) {
-            return new DriverDataSource(
-                    ds.getJdbcUrl(), ds.getDriverClassName(), ds.getDataSourceProperties(), null, null);
-        }
-        return null;
+        return "HikariCredentialBinding{pool=" + adapter.name() + ", source=" + sourceName + ", mechanism="
+                + mechanism() + '}';
     }
 
     /** Configures and creates a {@link HikariCredentialBinding}. */
     public static final class Builder {
-        private final HikariDataSource pool;
-        private final SecretSource<Credentials> source;
-        private boolean validate;
-        private Duration validationTimeout = Duration.ofSeconds(30);
-        private Duration maxDrainTime;
-        private Duration authFailureBudget = Duration.ofSeconds(5);
-        private RotationListener listener = new RotationListener() {};
+        private final HikariPoolAdapter adapter;
+        private final String sourceName;
+        private final PoolBinding.Builder binding;
         private boolean preferProvider;
 
         private Builder(HikariDataSource pool, SecretSource<Credentials> source) {
-            this.pool = Objects.requireNonNull(pool, "pool");
-            this.source = Objects.requireNonNull(source, "source");
+            this.adapter = new HikariPoolAdapter(Objects.requireNonNull(pool, "pool"));
+            this.sourceName = Objects.requireNonNull(source, "source").name();
+            this.binding = PoolBinding.builder(adapter, source);
         }
 
         /**
@@ -810,13 +108,13 @@ public final class HikariCredentialBinding implements AutoCloseable {
          * database.
          */
         public Builder validateBeforeApply(boolean validate) {
-            this.validate = validate;
+            binding.validateBeforeApply(validate);
             return this;
         }
 
         /** How long validation retries before applying the new credentials anyway (default 30 s). */
         public Builder validationTimeout(Duration timeout) {
-            this.validationTimeout = positive(timeout, "validationTimeout");
+            binding.validationTimeout(timeout);
             return this;
         }
 
@@ -825,7 +123,7 @@ public final class HikariCredentialBinding implements AutoCloseable {
          * pool's {@code maxLifetime}, after which HikariCP closes them by itself).
          */
         public Builder maxDrainTime(Duration maxDrainTime) {
-            this.maxDrainTime = positive(maxDrainTime, "maxDrainTime");
+            binding.maxDrainTime(maxDrainTime);
             return this;
         }
 
@@ -835,16 +133,12 @@ public final class HikariCredentialBinding implements AutoCloseable {
          * connectionTimeout}, or a caller waiting for that connection times out first.
          */
         public Builder authFailureBudget(Duration budget) {
-            Objects.requireNonNull(budget, "authFailureBudget");
-            if (budget.isNegative()) {
-                throw new IllegalArgumentException("authFailureBudget must not be negative: " + budget);
-            }
-            this.authFailureBudget = budget;
+            binding.authFailureBudget(budget);
             return this;
         }
 
         public Builder listener(RotationListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
+            binding.listener(listener);
             return this;
         }
 
@@ -863,18 +157,10 @@ public final class HikariCredentialBinding implements AutoCloseable {
          * from now on.
          *
          * @throws SecretUnavailableException if the source has no value (no pool starts on no credentials)
-         * @throws IllegalStateException if the pool is closed or already bound
+         * @throws IllegalStateException if the pool is already bound
          */
         public HikariCredentialBinding bind() {
             return new HikariCredentialBinding(this);
-        }
-
-        private static Duration positive(Duration d, String name) {
-            Objects.requireNonNull(d, name);
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(name + " must be positive: " + d);
-            }
-            return d;
         }
     }
 }

@@ -56,7 +56,7 @@ final class CountingDataSource implements DataSource {
         try {
             return open.open();
         } catch (SQLException e) {
-            if (AuthFailures.find(e).isPresent()) {
+            if ("28P01".equals(e.getSQLState()) || "28000".equals(e.getSQLState())) { // PostgreSQL refused the login
                 authFailures.incrementAndGet();
             }
             throw e;

@@ -12,6 +12,8 @@ import ch.qos.logback.core.read.ListAppender;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.hikari.Pg.PoolKind;
+import dev.scaivault.pool.RotationListener;
+import dev.scaivault.pool.load.RotationLoad;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.testkit.pg.TestPostgres;
 import java.sql.Connection;
@@ -55,7 +57,10 @@ class HikariBindingIT {
         pg.createRole(role, first);
         var source = new TestCredentialSource(Credentials.of(role, first, "v0"));
         var validationFailures = new AtomicInteger();
-        var load = RotationLoad.builder().rotations(10).build();
+        var load = RotationLoad.builder()
+                .pool("hikari", HikariVersion.onClassPath())
+                .rotations(10)
+                .build();
         RotationListener loadListener = load.listener();
         // The load counts hand-offs to pace its rotations; the one before it starts is not its own.
         var loadRunning = new AtomicBoolean();

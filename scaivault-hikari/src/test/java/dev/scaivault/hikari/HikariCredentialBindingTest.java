@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.SecretUnavailableException;
+import dev.scaivault.pool.RotationMetrics;
 import dev.scaivault.source.AbstractSecretSource;
 import dev.scaivault.source.Credentials;
 import java.time.Clock;
@@ -40,7 +41,7 @@ class HikariCredentialBindingTest {
                 var binding = HikariCredentialBinding.bind(ds, src)) {
             assertThat(ds.getUsername()).isEqualTo("app");
             assertThat(ds.getPassword()).isEqualTo("pw-1");
-            assertThat(ds.getDataSource()).isInstanceOf(BridgingDataSource.class);
+            assertThat(ds.getDataSource().toString()).startsWith("ScaiVaultBridgingDataSource{");
 
             src.publishNext(Credentials.of("app2", "pw-2", "v2")).get(5, TimeUnit.SECONDS);
 

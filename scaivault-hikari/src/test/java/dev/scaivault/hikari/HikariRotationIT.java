@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.hikari.Pg.PoolKind;
+import dev.scaivault.pool.load.RotationLoad;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.testkit.pg.TestPostgres;
 import java.time.Duration;
@@ -45,7 +46,10 @@ class HikariRotationIT {
         String first = Pg.newPassword();
         pg.createRole(role, first);
         var source = new TestCredentialSource(Credentials.of(role, first, "test v0"));
-        var load = RotationLoad.builder().rotations(ROTATIONS).build();
+        var load = RotationLoad.builder()
+                .pool("hikari", HikariVersion.onClassPath())
+                .rotations(ROTATIONS)
+                .build();
         try (HikariDataSource ds = pg.lazyPool(kind, "dbfirst-" + kind);
                 var binding = HikariCredentialBinding.builder(ds, source)
                         .listener(load.listener())
@@ -80,7 +84,10 @@ class HikariRotationIT {
         String firstPassword = Pg.newPassword();
         pg.createRole(prefix + 0, firstPassword);
         var source = new TestCredentialSource(Credentials.of(prefix + 0, firstPassword, "lease 0"));
-        var load = RotationLoad.builder().rotations(ROTATIONS).build();
+        var load = RotationLoad.builder()
+                .pool("hikari", HikariVersion.onClassPath())
+                .rotations(ROTATIONS)
+                .build();
         try (HikariDataSource ds = pg.lazyPool(kind, "lease-" + kind);
                 var binding = HikariCredentialBinding.builder(ds, source)
                         .listener(load.listener())
@@ -124,8 +131,11 @@ class HikariRotationIT {
         int rotations = 10;
         var source = new TestCredentialSource(Credentials.of(role, first, "test v0"));
         var counting = new CountingDataSource(pg.simpleDataSource());
-        var load =
-                RotationLoad.builder().rotations(rotations).awaitHandOff(false).build();
+        var load = RotationLoad.builder()
+                .pool("hikari", HikariVersion.onClassPath())
+                .rotations(rotations)
+                .awaitHandOff(false)
+                .build();
         HikariDataSource ds = new HikariDataSource();
         ds.setDataSource(counting);
         ds.setPoolName("evict-first");

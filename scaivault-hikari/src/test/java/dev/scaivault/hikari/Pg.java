@@ -1,15 +1,11 @@
 package dev.scaivault.hikari;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.scaivault.pool.load.PgRoles;
 import dev.scaivault.testkit.pg.TestPostgres;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
-import org.postgresql.ds.PGSimpleDataSource;
 
-/** Test helpers around {@link TestPostgres}: roles, passwords and pools of both kinds. */
-final class Pg {
+/** The shared Postgres helpers, and HikariCP pools of both kinds. */
+final class Pg extends PgRoles {
     enum PoolKind {
         JDBC_URL,
         DATA_SOURCE
@@ -18,44 +14,8 @@ final class Pg {
     private final TestPostgres pg;
 
     Pg(TestPostgres pg) {
+        super(pg);
         this.pg = pg;
-    }
-
-    TestPostgres server() {
-        return pg;
-    }
-
-    static String newPassword() {
-        return "pw-" + UUID.randomUUID();
-    }
-
-    void sql(String statement) throws SQLException {
-        try (Connection c = pg.admin();
-                Statement st = c.createStatement()) {
-            st.execute(statement);
-        }
-    }
-
-    void createRole(String role, String password) throws SQLException {
-        sql("CREATE ROLE " + role + " LOGIN PASSWORD '" + password + "'");
-    }
-
-    void alterPassword(String role, String password) throws SQLException {
-        sql("ALTER ROLE " + role + " PASSWORD '" + password + "'");
-    }
-
-    /** What a lease revocation does: end the role's sessions, then drop it. */
-    void terminateAndDrop(String role) throws SQLException {
-        sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + role + "'");
-        sql("DROP ROLE " + role);
-    }
-
-    PGSimpleDataSource simpleDataSource() {
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setServerNames(new String[] {"127.0.0.1"});
-        ds.setPortNumbers(new int[] {pg.port()});
-        ds.setDatabaseName("postgres");
-        return ds;
     }
 
     /** A pool configured by setters, so it starts at its first {@code getConnection()}, as Spring Boot's. */

@@ -10,6 +10,8 @@ import dev.scaivault.Time;
 import dev.scaivault.file.FileSource;
 import dev.scaivault.hikari.Pg.PoolKind;
 import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.pool.RotationListener;
+import dev.scaivault.pool.load.RotationLoad;
 import dev.scaivault.rotation.RotatingSecretSource;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
@@ -123,7 +125,10 @@ class RealSourcesIT {
         pg.createRole(role, first);
         KubeletVolume volume = KubeletVolume.at(dir.resolve("db")).order(KubeletVolume.Order.CURRENT);
         volume.writeStrings(Map.of("username", role, "password", first));
-        var load = RotationLoad.builder().rotations(ROTATIONS).build();
+        var load = RotationLoad.builder()
+                .pool("hikari", HikariVersion.onClassPath())
+                .rotations(ROTATIONS)
+                .build();
         try (SecretSource<Credentials> source =
                         FileSource.builder(volume.dir()).build().map(Credentials.fromKeys());
                 HikariDataSource ds = pg.lazyPool(PoolKind.JDBC_URL, "real-volume");
@@ -153,7 +158,10 @@ class RealSourcesIT {
      */
     @Test
     void dynamicLeasesRevokedRightAfterHandOff() throws Exception {
-        var load = RotationLoad.builder().rotations(ROTATIONS).build();
+        var load = RotationLoad.builder()
+                .pool("hikari", HikariVersion.onClassPath())
+                .rotations(ROTATIONS)
+                .build();
         AtomicInteger changes = new AtomicInteger();
         Set<String> users = ConcurrentHashMap.newKeySet();
         Set<String> received = ConcurrentHashMap.newKeySet();
@@ -213,7 +221,10 @@ class RealSourcesIT {
         ConcurrentLinkedQueue<String> dropFailures = new ConcurrentLinkedQueue<>();
         AtomicInteger dropped = new AtomicInteger();
         ExecutorService dropper = Executors.newSingleThreadExecutor(Time.daemons("scaivault-test-drop"));
-        var load = RotationLoad.builder().rotations(ROTATIONS).build();
+        var load = RotationLoad.builder()
+                .pool("hikari", HikariVersion.onClassPath())
+                .rotations(ROTATIONS)
+                .build();
         RotationListener measured = load.listener();
         RotationListener dropAfterHandOff = new RotationListener() {
             @Override

@@ -9,6 +9,7 @@ import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.hikari.Pg.PoolKind;
 import dev.scaivault.lease.LeaseSource;
+import dev.scaivault.pool.RotationListener;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.LeaseInfo;

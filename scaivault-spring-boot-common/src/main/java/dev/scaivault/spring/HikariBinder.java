@@ -2,7 +2,7 @@ package dev.scaivault.spring;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.hikari.HikariCredentialBinding;
-import dev.scaivault.hikari.RotationListener;
+import dev.scaivault.pool.RotationListener;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
 import java.time.Duration;

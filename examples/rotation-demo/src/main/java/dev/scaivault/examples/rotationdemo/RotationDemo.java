@@ -7,7 +7,7 @@ import dev.scaivault.ScaiVault;
 import dev.scaivault.Time;
 import dev.scaivault.file.SighupReload;
 import dev.scaivault.hikari.HikariCredentialBinding;
-import dev.scaivault.hikari.RotationListener;
+import dev.scaivault.pool.RotationListener;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.RoleConfig;

@@ -1,18 +1,18 @@
-package dev.scaivault.hikari;
+package dev.scaivault.pool;
 
 import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Hears what a {@link HikariCredentialBinding} does, for metrics and logs (the Spring starter binds it to
- * Micrometer). Arguments never hold a secret: credentials appear by their {@linkplain
+ * Hears what a pool binding ({@link PoolBinding}, or an adapter's own binding built on it) does, for
+ * metrics and logs (the Spring starter binds it to Micrometer). Arguments never hold a secret: credentials appear by their {@linkplain
  * dev.scaivault.source.Credentials#origin() origin} only. Methods are called on the binding's own thread, except
- * {@link #onAuthFailureBridged} and usually {@link #onNewCredentialsInUse}, which run on the pool's
- * connection-adding thread; they must return quickly, and an exception thrown here is logged and ignored.
+ * {@link #onAuthFailureBridged} and usually {@link #onNewCredentialsInUse}, which run on the thread
+ * that opens the pool's connection; they must return quickly, and an exception thrown here is logged and ignored.
  */
 public interface RotationListener {
 
-    /** New credentials were set on the pool and its connections were soft-evicted. */
+    /** New credentials were set on the pool and its connections were retired. */
     default void onRotation(String previousOrigin, String origin, Instant at) {}
 
     /** The first physical connection with the credentials of {@code origin} was opened. */

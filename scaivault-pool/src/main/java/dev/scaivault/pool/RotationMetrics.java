@@ -1,4 +1,4 @@
-package dev.scaivault.hikari;
+package dev.scaivault.pool;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * A snapshot of a binding's counters, safe to log and export.
  *
- * @param mechanism how the binding sets credentials on this pool
+ * @param mechanism how the binding sets credentials on this pool (the adapter's name for it, such as
+ *     {@code SET_CREDENTIALS} for HikariCP 6+)
  * @param rotations credential changes applied to the pool
  * @param lastRotation when the last one was applied
  * @param lastDrainTime how long the last hand-off waited for connections on the previous credentials
@@ -20,7 +21,7 @@ import java.util.Optional;
  * @param handOffTimeouts hand-offs that ran into {@code maxDrainTime}
  */
 public record RotationMetrics(
-        CredentialsMechanism mechanism,
+        String mechanism,
         long rotations,
         Optional<Instant> lastRotation,
         Optional<Duration> lastDrainTime,

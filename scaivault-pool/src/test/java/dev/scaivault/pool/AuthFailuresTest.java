@@ -1,4 +1,4 @@
-package dev.scaivault.hikari;
+package dev.scaivault.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.scaivault.hikari;
+package dev.scaivault.pool;
 
 import java.sql.SQLException;
 import java.sql.SQLInvalidAuthorizationSpecException;

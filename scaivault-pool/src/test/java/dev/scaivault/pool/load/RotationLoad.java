@@ -1,8 +1,9 @@
-package dev.scaivault.hikari;
+package dev.scaivault.pool.load;
 
 import static org.awaitility.Awaitility.await;
 
 import dev.scaivault.Time;
+import dev.scaivault.pool.RotationListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -33,13 +34,14 @@ import javax.sql.DataSource;
  * {@link Rotation} starts until the binding reports the hand-off of the previous credentials, then pauses a
  * little so the report also has a quiet baseline.
  *
- * <p>Use: {@code var load = RotationLoad.builder().build();} pass {@code load.listener()} to the binding's
- * builder, then {@code load.run(pool, i -> ...)} and assert on the report.
+ * <p>Use: {@code var load = RotationLoad.builder().pool("tomcat-jdbc", version).build();} pass {@code
+ * load.listener()} to the binding's builder, then {@code load.run(scenario, pool, i -> ...)} and assert on the
+ * report. Shared by every adapter module's tests (this module's test-jar), so each pool is measured alike.
  */
-final class RotationLoad {
+public final class RotationLoad {
     /** One rotation; may return before the pool has rotated (the harness waits for the hand-off). */
     @FunctionalInterface
-    interface Rotation {
+    public interface Rotation {
         void rotate(int index) throws Exception;
     }
 
@@ -50,6 +52,8 @@ final class RotationLoad {
     private final Duration handOffTimeout;
     private final boolean awaitHandOff;
     private final String query;
+    private final String pool;
+    private final String version;
 
     private final AtomicInteger handOffs = new AtomicInteger();
     private final ConcurrentLinkedQueue<Long> propagationNanos = new ConcurrentLinkedQueue<>();
@@ -65,14 +69,16 @@ final class RotationLoad {
         this.handOffTimeout = b.handOffTimeout;
         this.awaitHandOff = b.awaitHandOff;
         this.query = b.query;
+        this.pool = b.pool;
+        this.version = b.version;
     }
 
-    static Builder builder() {
+    public static Builder builder() {
         return new Builder();
     }
 
-    /** Pass to {@link HikariCredentialBinding.Builder#listener}: the report's propagation and drain times. */
-    RotationListener listener() {
+    /** Pass to the binding's builder: the report's propagation and drain times. */
+    public RotationListener listener() {
         return new RotationListener() {
             @Override
             public void onNewCredentialsInUse(String origin, Duration sinceSourceChange) {
@@ -95,7 +101,7 @@ final class RotationLoad {
         };
     }
 
-    Report run(String scenario, DataSource pool, Rotation rotation) throws Exception {
+    public Report run(String scenario, DataSource pool, Rotation rotation) throws Exception {
         ConcurrentLinkedQueue<long[]> samples = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         AtomicLong failed = new AtomicLong();
@@ -159,7 +165,8 @@ final class RotationLoad {
         }
         return new Report(
                 scenario,
-                HikariVersion.onClassPath(),
+                this.pool,
+                version,
                 rotations,
                 samples.size(),
                 failed.get(),
@@ -181,7 +188,7 @@ final class RotationLoad {
         return false;
     }
 
-    record Stats(int n, double p50Ms, double p99Ms, double maxMs) {
+    public record Stats(int n, double p50Ms, double p99Ms, double maxMs) {
         static Stats of(List<Long> nanos) {
             if (nanos.isEmpty()) {
                 return new Stats(0, Double.NaN, Double.NaN, Double.NaN);
@@ -207,9 +214,10 @@ final class RotationLoad {
         }
     }
 
-    record Report(
+    public record Report(
             String scenario,
-            String hikariVersion,
+            String pool,
+            String poolVersion,
             int rotations,
             long queries,
             long failedQueries,
@@ -222,13 +230,13 @@ final class RotationLoad {
             long handOffTimeouts) {
 
         /** Prints the report and keeps a copy in {@code target/rotation-reports}. */
-        Report print() {
+        public Report print() {
             String text = toString();
             System.out.println(text);
             try {
                 Path dir = Path.of("target", "rotation-reports");
                 Files.createDirectories(dir);
-                String file = "hikari-" + hikariVersion + "-" + scenario.replaceAll("[^A-Za-z0-9._-]+", "_") + ".txt";
+                String file = pool + "-" + poolVersion + "-" + scenario.replaceAll("[^A-Za-z0-9._-]+", "_") + ".txt";
                 Files.writeString(dir.resolve(file), text + System.lineSeparator(), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -240,19 +248,19 @@ final class RotationLoad {
         public String toString() {
             return String.join(
                     System.lineSeparator(),
-                    "=== rotation report: " + scenario + " (HikariCP " + hikariVersion + ", " + Instant.now() + ")",
+                    "=== rotation report: " + scenario + " (" + pool + " " + poolVersion + ", " + Instant.now() + ")",
                     "rotations=" + rotations + " queries=" + queries + " failed=" + failedQueries
                             + (firstFailures.isEmpty() ? "" : " first failures=" + firstFailures),
                     "query latency outside rotations: " + outside,
                     "query latency during rotations:  " + during,
                     "propagation (source change -> first connection with new credentials): " + propagation,
-                    "drain (eviction -> hand-off): " + drain,
+                    "drain (retirement -> hand-off): " + drain,
                     "bridged authentication failures: " + bridgedAuthFailures + ", hand-off timeouts: "
                             + handOffTimeouts);
         }
     }
 
-    static final class Builder {
+    public static final class Builder {
         private int threads = 8;
         private Duration maxHold = Duration.ofMillis(20);
         private int rotations = 50;
@@ -260,45 +268,54 @@ final class RotationLoad {
         private Duration handOffTimeout = Duration.ofSeconds(30);
         private boolean awaitHandOff = true;
         private String query = "SELECT 1";
+        private String pool = "pool";
+        private String version = "?";
 
-        Builder threads(int threads) {
+        public Builder threads(int threads) {
             this.threads = threads;
             return this;
         }
 
-        Builder maxHold(Duration maxHold) {
+        public Builder maxHold(Duration maxHold) {
             this.maxHold = maxHold;
             return this;
         }
 
-        Builder rotations(int rotations) {
+        public Builder rotations(int rotations) {
             this.rotations = rotations;
             return this;
         }
 
         /** Quiet time after each rotation (random up to this), for the baseline latency. */
-        Builder maxPause(Duration maxPause) {
+        public Builder maxPause(Duration maxPause) {
             this.maxPause = maxPause;
             return this;
         }
 
-        Builder handOffTimeout(Duration handOffTimeout) {
+        public Builder handOffTimeout(Duration handOffTimeout) {
             this.handOffTimeout = handOffTimeout;
             return this;
         }
 
         /** False when no binding reports hand-offs (a hand-written recipe): each rotation ends on return. */
-        Builder awaitHandOff(boolean awaitHandOff) {
+        public Builder awaitHandOff(boolean awaitHandOff) {
             this.awaitHandOff = awaitHandOff;
             return this;
         }
 
-        Builder query(String query) {
+        public Builder query(String query) {
             this.query = query;
             return this;
         }
 
-        RotationLoad build() {
+        /** What the report names: the pool ({@code "hikari"}, {@code "tomcat-jdbc"}) and its version. */
+        public Builder pool(String pool, String version) {
+            this.pool = pool;
+            this.version = version;
+            return this;
+        }
+
+        public RotationLoad build() {
             return new RotationLoad(this);
         }
     }
