@@ -1,0 +1,28 @@
+package dev.scaivault.peers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The short variant of the peer comparison that runs in {@code mvn -B verify}: two rotations per approach.
+ * Ours must lose no query; every approach must produce a row with its rotations.
+ */
+class PeersSmokeIT {
+    @Test
+    void everyApproachProducesARowAndOursLosesNoQuery() throws Exception {
+        List<Row> rows;
+        try (Peers peers = new Peers(2)) {
+            rows = peers.runAll();
+        }
+        assertThat(rows).hasSize(8);
+        for (Row row : rows) {
+            assertThat(row.queriesOk()).as(row.approach()).isPositive();
+            if (row.approach().startsWith("ScaiVault")) {
+                assertThat(row.queriesFailed()).as(row.toString()).isZero();
+                assertThat(row.rotations()).as(row.toString()).isEqualTo(2);
+            }
+        }
+    }
+}
