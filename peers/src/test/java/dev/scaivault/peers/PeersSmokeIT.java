@@ -13,7 +13,7 @@ class PeersSmokeIT {
     @Test
     void everyApproachProducesARowAndOursLosesNoQuery() throws Exception {
         List<Row> rows;
-        try (Peers peers = new Peers(2)) {
+        try (Peers peers = new Peers(2, java.time.Duration.ofSeconds(2))) {
             rows = peers.runAll();
         }
         assertThat(rows).hasSize(8);

@@ -15,13 +15,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 
 /**
- * Watches PostgreSQL every 10 ms from an admin session: which client sessions run on which credentials. A
+ * Watches PostgreSQL every 5 ms from an admin session: which client sessions run on which credentials. A
  * credential generation is a user and, for a static secret whose password changes in place, the database
  * time of the password change ({@code since}): a session is on old credentials when its user is not the
  * current generation's, or when it started before the current generation's {@code since}.
  */
 final class Probe implements AutoCloseable {
-    private static final long PERIOD_MS = 10;
+    private static final long PERIOD_MS = 5;
 
     /** One rotation: when it happened and what the probe saw after it. */
     static final class Rotation {
@@ -65,6 +65,11 @@ final class Probe implements AutoCloseable {
         rotations.add(new Rotation(user, since, System.nanoTime()));
     }
 
+    /** Whether every rotation so far has been cleared. */
+    boolean allCleared() {
+        return rotations().stream().allMatch(r -> r.clearNanos >= 0);
+    }
+
     /** Rotations after the initial credentials. */
     List<Rotation> rotations() {
         return rotations.size() <= 1 ? List.of() : List.copyOf(rotations.subList(1, rotations.size()));
@@ -100,6 +105,7 @@ final class Probe implements AutoCloseable {
     private void sample(Connection c) throws SQLException {
         List<Session> sessions = new ArrayList<>();
         Set<String> loginRoles = new HashSet<>();
+        Set<String> disabledRoles = new HashSet<>();
         try (Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT usename, backend_start FROM pg_stat_activity"
                     + " WHERE backend_type = 'client backend' AND usename IS NOT NULL AND usename <> current_user")) {
@@ -107,9 +113,13 @@ final class Probe implements AutoCloseable {
                     sessions.add(new Session(rs.getString(1), rs.getTimestamp(2)));
                 }
             }
-            try (ResultSet rs = st.executeQuery("SELECT rolname FROM pg_roles WHERE rolcanlogin")) {
+            try (ResultSet rs = st.executeQuery("SELECT rolname, rolcanlogin FROM pg_roles")) {
                 while (rs.next()) {
-                    loginRoles.add(rs.getString(1));
+                    if (rs.getBoolean(2)) {
+                        loginRoles.add(rs.getString(1));
+                    } else {
+                        disabledRoles.add(rs.getString(1));
+                    }
                 }
             }
         }
@@ -118,28 +128,42 @@ final class Probe implements AutoCloseable {
         if (all.isEmpty()) {
             return;
         }
-        Rotation current = all.get(all.size() - 1);
-        int old = 0;
-        for (Session s : sessions) {
-            if (!s.user().equals(current.user)
-                    || (current.since != null && s.start().before(current.since))) {
-                old++;
+        // Rotation i is cleared when no session runs on credentials older than it: for a dynamic lease, a user
+        // of an earlier generation; for a static password, a session started before the password change.
+        Set<String> olderUsers = new HashSet<>();
+        for (int i = 0; i < all.size(); i++) {
+            Rotation r = all.get(i);
+            if (i > 0 && r.clearNanos < 0 && now >= r.atNanos) {
+                int old = 0;
+                for (Session s : sessions) {
+                    if (r.since != null
+                            ? s.user().equals(r.user) && s.start().before(r.since)
+                            : olderUsers.contains(s.user())) {
+                        old++;
+                    }
+                }
+                if (old == 0) {
+                    r.clearNanos = now;
+                }
+            }
+            if (!r.user.equals(all.get(all.size() - 1).user)) {
+                olderUsers.add(r.user);
             }
         }
-        if (old == 0 && current.clearNanos < 0 && now >= current.atNanos) {
-            current.clearNanos = now;
-        }
-        // Dynamic credentials: invalidated when their role is dropped or can no longer log in.
+        // Dynamic credentials: invalidated when their role can no longer log in (revocation or expiry first
+        // sets NOLOGIN, then terminates the role's sessions, then drops it). Caught between NOLOGIN and the
+        // drop, the sessions in this sample are the ones being cut; caught after the drop, the previous
+        // sample's (at most 5 ms and one query older: an upper bound).
         Map<String, Integer> counts = new HashMap<>();
         for (Session s : sessions) {
             counts.merge(s.user(), 1, Integer::sum);
         }
         for (Rotation r : all) {
-            if (r.since == null && r != current) {
-                String user = r.user;
-                if (!loginRoles.contains(user) && invalidatedUsers.add(user)) {
-                    dynamicInvalidations.add(lastCountByUser.getOrDefault(user, 0));
-                }
+            if (r.since == null && !loginRoles.contains(r.user) && invalidatedUsers.add(r.user)) {
+                dynamicInvalidations.add(
+                        disabledRoles.contains(r.user)
+                                ? counts.getOrDefault(r.user, 0)
+                                : lastCountByUser.getOrDefault(r.user, 0));
             }
         }
         lastCountByUser.clear();

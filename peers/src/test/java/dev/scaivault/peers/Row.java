@@ -39,7 +39,7 @@ record Row(
         m.put("getConnectionSteadyMs", Map.of("p50", steadyP50Ms, "p99", steadyP99Ms, "max", steadyMaxMs));
         m.put("getConnectionRotationWindowMs", Map.of("p50", windowP50Ms, "p99", windowP99Ms, "max", windowMaxMs));
         m.put("rotationToNoOldConnectionMs", Map.of("median", clearMedianMs, "max", clearMaxMs));
-        m.put("rotationsNotClearedBeforeNext", rotationsNotCleared);
+        m.put("rotationsNotClearedByTheEnd", rotationsNotCleared);
         m.put("connectionsOnOldCredentialsAtInvalidation", oldAtInvalidation);
         m.put("secretsServerRequests", requests);
         m.put("secretsServerRequestsPerHour", Math.round(requestsPerHour));
