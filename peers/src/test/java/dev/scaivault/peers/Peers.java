@@ -575,82 +575,6 @@ public final class Peers implements AutoCloseable {
         return m;
     }
 
-    static String markdown(List<Row> rows, Map<String, Object> report) {
-        StringBuilder b = new StringBuilder();
-        b.append("Run ")
-                .append(report.get("label"))
-                .append(": ")
-                .append(report.get("date"))
-                .append(", ")
-                .append(report.get("cores"))
-                .append(" cores, load average (1 min) at the end ")
-                .append(String.format("%.2f", (Double) report.get("loadAverage1m")))
-                .append(".\n\n");
-        b.append(
-                "| Approach | Rotations | Queries ok / failed | getConnection p50 / p99 / max, steady (ms)"
-                        + " | same, rotation windows (ms) | Rotation → no old connection, median / max (ms)"
-                        + " | Old-credential connections at invalidation | Requests/h to the secrets server | Threads added |\n");
-        b.append("|---|---|---|---|---|---|---|---|---|\n");
-        for (Row r : rows) {
-            Row ours = rows.stream()
-                    .filter(o -> o.kind().equals(r.kind()) && o.approach().startsWith("ScaiVault"))
-                    .findFirst()
-                    .orElse(r);
-            b.append("| ")
-                    .append(r.approach())
-                    .append(" (")
-                    .append(r.kind())
-                    .append(") | ")
-                    .append(r.rotations())
-                    .append(" | ")
-                    .append(r.queriesOk())
-                    .append(" / ")
-                    .append(r.queriesFailed())
-                    .append(" | ")
-                    .append(f(r.steadyP50Ms()))
-                    .append(" / ")
-                    .append(f(r.steadyP99Ms()))
-                    .append(" / ")
-                    .append(f(r.steadyMaxMs()))
-                    .append(" | ")
-                    .append(f(r.windowP50Ms()))
-                    .append(" / ")
-                    .append(f(r.windowP99Ms()))
-                    .append(ratio(r.windowP99Ms(), ours.windowP99Ms(), r, ours))
-                    .append(" / ")
-                    .append(f(r.windowMaxMs()))
-                    .append(" | ")
-                    .append(f(r.clearMedianMs()))
-                    .append(ratio(r.clearMedianMs(), ours.clearMedianMs(), r, ours))
-                    .append(" / ")
-                    .append(f(r.clearMaxMs()))
-                    .append(r.rotationsNotCleared() > 0 ? "; " + r.rotationsNotCleared() + " never cleared" : "")
-                    .append(" | ")
-                    .append(r.oldAtInvalidation())
-                    .append(" | ")
-                    .append(Math.round(r.requestsPerHour()))
-                    .append(ratio(r.requestsPerHour(), ours.requestsPerHour(), r, ours))
-                    .append(" | ")
-                    .append(r.threadsAdded())
-                    .append(" |\n");
-        }
-        return b.toString();
-    }
-
-    private static String f(double v) {
-        if (Double.isNaN(v)) {
-            return "–";
-        }
-        return v >= 100 ? String.valueOf(Math.round(v)) : String.format("%.1f", v);
-    }
-
-    private static String ratio(double v, double ours, Row r, Row o) {
-        if (r == o || Double.isNaN(v) || Double.isNaN(ours) || ours == 0) {
-            return "";
-        }
-        return String.format(" (×%.1f)", v / ours);
-    }
-
     /**
      * {@code --out docs/peers/quiet.json [--label quiet] [--rotations 10]}: runs every approach and writes the
      * JSON report and, beside it, the markdown table ({@code .md}).
@@ -672,8 +596,7 @@ public final class Peers implements AutoCloseable {
         Map<String, Object> report = report(rows, rotations, label, machine);
         Files.createDirectories(out.toAbsolutePath().getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
-        Files.writeString(
-                out.resolveSibling(out.getFileName().toString().replace(".json", ".md")), markdown(rows, report));
-        System.out.println(markdown(rows, report));
+        Files.writeString(out.resolveSibling(out.getFileName().toString().replace(".json", ".md")), Table.of(report));
+        System.out.println(Table.of(report));
     }
 }

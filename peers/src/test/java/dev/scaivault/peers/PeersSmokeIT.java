@@ -6,7 +6,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The short variant of the peer comparison that runs in {@code mvn -B verify}: two rotations per approach.
+ * The short variant of the peer comparison, two rotations per approach, with {@code -Ppeers-smoke} (about 95 s:
+ * over the default build's budget, so {@code mvn -B verify} leaves it out).
  * Ours must lose no query; every approach must produce a row with its rotations.
  */
 class PeersSmokeIT {
