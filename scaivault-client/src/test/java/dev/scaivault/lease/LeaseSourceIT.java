@@ -68,6 +68,7 @@ class LeaseSourceIT {
                 .postgresEngine("postgres", pg.adminDataSource(), pg.jdbcUrl())
                 .postgresRole("postgres", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))
                 .postgresRole("postgres", "long", RoleConfig.of(Duration.ofHours(1), Duration.ofHours(24)))
+                .postgresRole("postgres", "outage", RoleConfig.of(Duration.ofSeconds(10), Duration.ofSeconds(30)))
                 .inMemoryEngine("mem")
                 .dynamicRole("mem", "app", RoleConfig.of(Duration.ofSeconds(4), Duration.ofSeconds(12)))
                 .start();
@@ -91,8 +92,8 @@ class LeaseSourceIT {
     }
 
     @Test
-    void ttl4sMaxTtl12sKeptAliveFor60sWithAFreshConnectionEvery100ms() throws Exception {
-        Instant end = Instant.now().plusSeconds(60);
+    void ttl4sMaxTtl12sKeptAliveFor30sWithAFreshConnectionEvery100ms() throws Exception {
+        Instant end = Instant.now().plusSeconds(30);
         int connections = 0;
         List<String> lateDrops = new ArrayList<>();
         while (Instant.now().isBefore(end)) {
@@ -108,12 +109,12 @@ class LeaseSourceIT {
             LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
         }
         System.out.printf(
-                "TTL 4 s / max 12 s over 60 s real time: %d connections, %d failed, %d leases, %d hand-offs%n",
+                "TTL 4 s / max 12 s over 30 s real time: %d connections, %d failed, %d leases, %d hand-offs%n",
                 connections, pool.failures.size(), pool.usernames.size(), pool.handedOff.size());
         assertThat(pool.failures).isEmpty();
-        // How many logins fit in 60 s is the machine's business (about 600 when idle, under 400 when busy);
-        // what matters is that every lease served many of them.
-        assertThat(pool.usernames.size()).isBetween(5, 9);
+        // How many logins fit in 30 s is the machine's business (about 300 when idle, under 200 when busy);
+        // what matters is that every lease served many of them. Max TTL 12 s: the third lease comes before 30 s.
+        assertThat(pool.usernames.size()).isBetween(3, 6);
         assertThat(connections).isGreaterThan(10 * pool.usernames.size());
         assertThat(pool.handedOff).hasSizeGreaterThanOrEqualTo(pool.usernames.size() - 2);
         assertThat(lateDrops)
@@ -128,38 +129,37 @@ class LeaseSourceIT {
 
     @Test
     void anOutageShorterThanTheRemainingLifeLosesNoLease() throws Exception {
-        // Right after a renewal the lease has ~4 s left: 3 s of outage fit, with time to retry after it.
-        await().atMost(Duration.ofSeconds(10))
-                .pollInterval(Duration.ofMillis(10))
-                .until(() -> Duration.between(
-                                        Instant.now(),
-                                        source.status().validUntil().orElseThrow())
-                                .compareTo(Duration.ofMillis(3850))
-                        > 0);
-        String leaseBefore = source.currentLeaseId().orElseThrow();
-        server.refuseConnections(true);
-        Instant back = Instant.now().plusSeconds(3);
-        boolean errorSeen = false;
-        while (Instant.now().isBefore(back)) {
-            long next = System.nanoTime() + TICK.toNanos();
-            pool.connectOnce();
-            errorSeen |= source.status().lastError().isPresent();
-            LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+        // A 10 s lease: its renewal falls due about 7 s in, with about 3 s of life left. The outage lasts until the
+        // keeper has met it, and ends at the latest 2 s before the lease would: a fixed 3 s outage after a 4 s
+        // lease's renewal missed the keeper's next call on a busy machine, where that call came late.
+        try (LeaseKeeper keeper = (LeaseKeeper) LeaseSource.builder(vault, "postgres", "outage")
+                .closeTimeout(Duration.ofSeconds(5))
+                .build()) {
+            Pool outagePool = new Pool();
+            keeper.subscribe(outagePool);
+            await().atMost(Duration.ofSeconds(5)).until(() -> outagePool.inUse() != null);
+            String leaseBefore = keeper.currentLeaseId().orElseThrow();
+            Instant latest = keeper.status().validUntil().orElseThrow().minusSeconds(2);
+            server.refuseConnections(true);
+            boolean errorSeen = false;
+            while (!errorSeen && Instant.now().isBefore(latest)) {
+                long next = System.nanoTime() + TICK.toNanos();
+                outagePool.connectOnce();
+                errorSeen = keeper.status().lastError().isPresent();
+                LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
+            }
+            server.refuseConnections(false);
+            await().atMost(Duration.ofSeconds(5)).pollInterval(TICK).until(() -> {
+                outagePool.connectOnce();
+                return keeper.status().lastError().isEmpty();
+            });
+            System.out.printf(
+                    "outage: lease before %s, now %s, error seen during outage %s%n",
+                    leaseBefore, keeper.currentLeaseId().orElseThrow(), errorSeen);
+            assertThat(errorSeen).as("the keeper met the outage").isTrue();
+            assertThat(outagePool.failures).isEmpty();
+            assertThat(server.expiredLeaseIds()).doesNotContain(leaseBefore);
         }
-        server.refuseConnections(false);
-        Instant until = Instant.now().plusSeconds(5);
-        while (Instant.now().isBefore(until)) {
-            long next = System.nanoTime() + TICK.toNanos();
-            pool.connectOnce();
-            LockSupport.parkNanos(Math.max(0, next - System.nanoTime()));
-        }
-        System.out.printf(
-                "3 s outage: lease before %s, now %s, error seen during outage %s%n",
-                leaseBefore, source.currentLeaseId().orElseThrow(), errorSeen);
-        assertThat(pool.failures).isEmpty();
-        assertThat(errorSeen).isTrue();
-        assertThat(source.status().lastError()).isEmpty();
-        assertThat(server.expiredLeaseIds()).doesNotContain(leaseBefore);
     }
 
     @Test
