@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.commons.dbcp2.BasicDataSource;
+import org.apache.commons.dbcp2.managed.BasicManagedDataSource;
 import org.apache.commons.pool2.impl.GenericObjectPool;
 
 /**
@@ -27,11 +28,20 @@ final class Dbcp2Adapter implements PoolAdapter {
     private volatile boolean installed;
 
     Dbcp2Adapter(BasicDataSource pool) {
+        if (pool.getDriver() instanceof LoginDriver) {
+            throw new IllegalStateException("this BasicDataSource is already bound to a credential source");
+        }
         this.pool = pool;
         this.name = pool.getJmxName() != null
                 ? pool.getJmxName()
                 : "dbcp2@" + Integer.toHexString(System.identityHashCode(pool));
         this.physical = new DriverLogins(pool);
+    }
+
+    /** Only for a {@code BasicManagedDataSource}: linking it needs the transaction API, which may be absent. */
+    static boolean hasXaDataSource(DataSource pool) {
+        BasicManagedDataSource managed = (BasicManagedDataSource) pool;
+        return managed.getXADataSource() != null || managed.getXaDataSourceInstance() != null;
     }
 
     @Override

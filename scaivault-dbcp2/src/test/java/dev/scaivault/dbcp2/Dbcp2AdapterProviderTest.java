@@ -1,6 +1,7 @@
 package dev.scaivault.dbcp2;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.apache.commons.dbcp2.BasicDataSource;
@@ -16,6 +17,16 @@ class Dbcp2AdapterProviderTest {
         assertThat(provider.supports(new BasicDataSource())).isTrue();
         assertThat(provider.supports(new BasicManagedDataSource())).isTrue();
         assertThat(provider.supports(new PGSimpleDataSource())).isFalse();
+    }
+
+    @Test
+    void refusesAManagedPoolThatLogsInThroughAnXaDataSource() {
+        BasicManagedDataSource managed = new BasicManagedDataSource();
+        managed.setXADataSource("org.postgresql.xa.PGXADataSource");
+        assertThatThrownBy(() -> provider.adapt(managed))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("XADataSource");
+        assertThat(provider.adapt(new BasicManagedDataSource()).kind()).isEqualTo("dbcp2");
     }
 
     @Test

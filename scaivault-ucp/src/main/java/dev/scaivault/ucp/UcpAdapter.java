@@ -25,6 +25,9 @@ final class UcpAdapter implements PoolAdapter {
     private volatile boolean installed;
 
     UcpAdapter(PoolDataSource pool) {
+        if (UcpLogins.class.getName().equals(pool.getConnectionFactoryClassName())) {
+            throw new IllegalStateException("this PoolDataSource is already bound to a credential source");
+        }
         this.pool = pool;
         this.physical = new FactoryLogins(pool);
     }

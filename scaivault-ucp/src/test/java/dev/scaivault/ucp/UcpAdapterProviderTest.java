@@ -31,6 +31,15 @@ class UcpAdapterProviderTest {
     }
 
     @Test
+    void aPoolAlreadyGivenTheLoginFactoryIsNotAdaptedTwice() throws SQLException {
+        PoolDataSource ds = PoolDataSourceFactory.getPoolDataSource();
+        ds.setConnectionFactoryClassName(UcpLogins.class.getName());
+        assertThatThrownBy(() -> provider.adapt(ds))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already bound");
+    }
+
+    @Test
     void aLoginFactoryNoBindingRegisteredSaysSoWithoutOpeningAnything() {
         UcpLogins logins = new UcpLogins();
         logins.setScaivaultLogins("scaivault-unknown");
