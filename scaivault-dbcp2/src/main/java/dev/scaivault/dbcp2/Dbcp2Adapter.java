@@ -2,7 +2,6 @@ package dev.scaivault.dbcp2;
 
 import dev.scaivault.pool.PoolAdapter;
 import dev.scaivault.source.Credentials;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.commons.dbcp2.BasicDataSource;
@@ -15,7 +14,9 @@ import org.apache.commons.pool2.impl.GenericObjectPool;
  * so a pool bound before it starts logs in through a {@link LoginDriver} set with {@code setDriver}: every
  * physical login goes through the core, which supplies the credentials. DBCP2 has no soft eviction either:
  * retiring clears the idle connections, and each connection it opened remembers its generation, so one that
- * was borrowed at the time is destroyed at its next borrow ({@link RetirableConnection}).
+ * was borrowed at the time is destroyed at its next borrow ({@link RetirableConnection}). DBCP2's {@code maxConn}
+ * is not offered as the drain bound ({@code maxLifetime()}): it is checked only at borrow and return, and may be
+ * set below what a borrower holds a connection.
  */
 final class Dbcp2Adapter implements PoolAdapter {
     private final BasicDataSource pool;
@@ -113,11 +114,5 @@ final class Dbcp2Adapter implements PoolAdapter {
     @Override
     public boolean closesRetiredAtNextBorrow() {
         return true;
-    }
-
-    @Override
-    public Duration maxLifetime() {
-        Duration d = pool.getMaxConnDuration();
-        return d == null || d.isNegative() || d.isZero() ? null : d;
     }
 }
