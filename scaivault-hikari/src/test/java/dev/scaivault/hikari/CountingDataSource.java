@@ -1,24 +1,21 @@
 package dev.scaivault.hikari;
 
-import java.io.PrintWriter;
+import dev.scaivault.pool.ForwardingDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** Counts the physical logins a pool attempts and how many the database refused, and who made each. */
-final class CountingDataSource implements DataSource {
-    private final DataSource delegate;
+final class CountingDataSource extends ForwardingDataSource {
     private final AtomicInteger attempts = new AtomicInteger();
     private final AtomicInteger authFailures = new AtomicInteger();
     private final List<String[]> logins = new CopyOnWriteArrayList<>();
 
     CountingDataSource(DataSource delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     int attempts() {
@@ -32,13 +29,13 @@ final class CountingDataSource implements DataSource {
     @Override
     public Connection getConnection() throws SQLException {
         attempts.incrementAndGet();
-        return count(() -> delegate.getConnection());
+        return count(() -> delegate().getConnection());
     }
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         attempts.incrementAndGet();
-        Connection c = count(() -> delegate.getConnection(username, password));
+        Connection c = count(() -> delegate().getConnection(username, password));
         logins.add(new String[] {username, Thread.currentThread().getName()});
         return c;
     }
@@ -64,37 +61,7 @@ final class CountingDataSource implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return delegate.isWrapperFor(iface);
+    public String toString() {
+        return "CountingDataSource{" + delegate().getClass().getName() + '}';
     }
 }

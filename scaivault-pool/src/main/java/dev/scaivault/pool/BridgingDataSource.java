@@ -1,15 +1,12 @@
 package dev.scaivault.pool;
 
 import dev.scaivault.source.Credentials;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -22,7 +19,7 @@ import javax.sql.DataSource;
  * (waiting for that login if it is still under way). Once the binding is closed it passes everything
  * straight through.
  */
-final class BridgingDataSource implements DataSource {
+final class BridgingDataSource extends ForwardingDataSource {
     // A rotation applied while a connection was being opened makes it stale; a second or third one in a
     // row is a storm of changes, and then the pool's own next attempt is as good as ours.
     private static final int MAX_STALE_RETRIES = 3;
@@ -56,17 +53,12 @@ final class BridgingDataSource implements DataSource {
         }
     }
 
-    private final DataSource delegate;
     private volatile Host host;
     private final AtomicReference<Ready> ready = new AtomicReference<>();
 
     BridgingDataSource(DataSource delegate, Host host) {
-        this.delegate = delegate;
+        super(delegate);
         this.host = host;
-    }
-
-    DataSource delegate() {
-        return delegate;
     }
 
     void detach() {
@@ -85,7 +77,7 @@ final class BridgingDataSource implements DataSource {
         try {
             executor.execute(() -> {
                 try {
-                    r.connection.complete(delegate.getConnection(c.username(), c.password()));
+                    r.connection.complete(delegate().getConnection(c.username(), c.password()));
                 } catch (SQLException | RuntimeException e) {
                     r.connection.completeExceptionally(e);
                 }
@@ -158,7 +150,7 @@ final class BridgingDataSource implements DataSource {
     private Connection open(String username, String password) throws SQLException {
         Host h = host;
         if (h == null) {
-            return username == null ? delegate.getConnection() : delegate.getConnection(username, password);
+            return username == null ? delegate().getConnection() : delegate().getConnection(username, password);
         }
         Credentials use = h.credentialsFor(username, password);
         long deadline = System.nanoTime() + h.authFailureBudgetNanos();
@@ -188,7 +180,7 @@ final class BridgingDataSource implements DataSource {
 
     private Connection login(Host h, Credentials use) throws SQLException {
         if (use == null) {
-            return delegate.getConnection();
+            return delegate().getConnection();
         }
         Connection ahead = take(use);
         if (ahead != null) {
@@ -197,7 +189,7 @@ final class BridgingDataSource implements DataSource {
         }
         h.opening(use);
         try {
-            Connection c = delegate.getConnection(use.username(), use.password());
+            Connection c = delegate().getConnection(use.username(), use.password());
             // Registered before the login stops counting, so a drain always sees one or the other.
             h.opened(c, use);
             return c;
@@ -215,43 +207,8 @@ final class BridgingDataSource implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || delegate.isWrapperFor(iface);
-    }
-
-    @Override
     public String toString() {
         // The delegate's own toString may print a URL with a password in it.
-        return "ScaiVaultBridgingDataSource{" + delegate.getClass().getName() + '}';
+        return "ScaiVaultBridgingDataSource{" + delegate().getClass().getName() + '}';
     }
 }

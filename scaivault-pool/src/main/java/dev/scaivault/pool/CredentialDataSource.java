@@ -2,13 +2,10 @@ package dev.scaivault.pool;
 
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
-import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -24,13 +21,12 @@ import javax.sql.DataSource;
  * credentials, so that a pool put in front of this data source with a username of its own still rotates.
  * Closing stops following the source and hands back what it holds; the delegate and the source stay open.
  */
-public final class CredentialDataSource implements DataSource, AutoCloseable {
-    private final DataSource delegate;
+public final class CredentialDataSource extends ForwardingDataSource implements AutoCloseable {
     private final Logins logins;
     private final PoolBinding binding;
 
     private CredentialDataSource(Builder b) {
-        this.delegate = b.delegate;
+        super(b.delegate);
         this.logins = new Logins(b.delegate, b.name);
         this.binding = PoolBinding.builder(logins, b.source)
                 .validateBeforeApply(b.validate)
@@ -67,41 +63,6 @@ public final class CredentialDataSource implements DataSource, AutoCloseable {
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         return logins.through().getConnection();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || delegate.isWrapperFor(iface);
     }
 
     @Override

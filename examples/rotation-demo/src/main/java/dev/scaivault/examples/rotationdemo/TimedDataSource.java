@@ -1,12 +1,10 @@
 package dev.scaivault.examples.rotationdemo;
 
-import java.io.PrintWriter;
+import dev.scaivault.pool.ForwardingDataSource;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -14,25 +12,24 @@ import javax.sql.DataSource;
  * HikariCP itself makes of a {@code jdbcUrl}), with every login and every physical close put on the {@link
  * Timeline}. Not something an application needs: it is how the demo sees where propagation time goes.
  */
-final class TimedDataSource implements DataSource {
-    private final DataSource delegate;
+final class TimedDataSource extends ForwardingDataSource {
     private final Timeline timeline;
 
     TimedDataSource(DataSource delegate, Timeline timeline) {
-        this.delegate = delegate;
+        super(delegate);
         this.timeline = timeline;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        return timed(null, delegate.getConnection());
+        return timed(null, delegate().getConnection());
     }
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         Timeline.Step step = timeline.of(username, password);
         long start = Timeline.now();
-        Connection c = delegate.getConnection(username, password);
+        Connection c = delegate().getConnection(username, password);
         if (step != null) {
             step.loggedIn(start, Timeline.now(), Thread.currentThread().getName());
         }
@@ -67,37 +64,7 @@ final class TimedDataSource implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() throws SQLException {
-        return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-        delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-        delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-        return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || delegate.isWrapperFor(iface);
+    public String toString() {
+        return "TimedDataSource{" + delegate().getClass().getName() + '}';
     }
 }
