@@ -1,14 +1,11 @@
 package dev.scaivault.dbcp2;
 
-import java.io.PrintWriter;
+import dev.scaivault.pool.LoginDataSource;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.apache.commons.dbcp2.BasicDataSource;
 
 /**
@@ -16,7 +13,7 @@ import org.apache.commons.dbcp2.BasicDataSource;
  * {@code DriverFactory} finds it), its URL and, once the pool has logged in once, its connection properties
  * (DBCP2 only shows them to the driver). Before that, a validation login uses the URL alone.
  */
-final class DriverLogins implements DataSource {
+final class DriverLogins extends LoginDataSource {
     private final BasicDataSource pool;
     private volatile Driver driver;
     private volatile Properties poolProperties = new Properties();
@@ -91,44 +88,6 @@ final class DriverLogins implements DataSource {
         } catch (ReflectiveOperationException | ClassCastException e) {
             throw new SQLException("cannot load the pool's JDBC driver class " + className, e);
         }
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-        return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {
-        // Drivers log through their own loggers.
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) {
-        // The pool's URL and properties carry the driver's timeouts.
-    }
-
-    @Override
-    public int getLoginTimeout() {
-        return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("no java.util.logging logger");
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName());
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
     }
 
     @Override

@@ -1,21 +1,18 @@
 package dev.scaivault.tomcat;
 
-import java.io.PrintWriter;
+import dev.scaivault.pool.LoginDataSource;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 
 /**
  * Opens connections as a Tomcat pool configured with a URL does ({@code PooledConnection.connectUsingDriver}):
  * the configured driver class, else {@code DriverManager}; the pool's connection properties, with user and
  * password set per login.
  */
-final class DriverLogins implements DataSource {
+final class DriverLogins extends LoginDataSource {
     private final String url;
     private final String driverClassName;
     private final Properties properties;
@@ -73,16 +70,6 @@ final class DriverLogins implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() {
-        return DriverManager.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {
-        DriverManager.setLogWriter(out);
-    }
-
-    @Override
     public void setLoginTimeout(int seconds) {
         DriverManager.setLoginTimeout(seconds);
     }
@@ -90,24 +77,6 @@ final class DriverLogins implements DataSource {
     @Override
     public int getLoginTimeout() {
         return DriverManager.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("no parent logger");
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName());
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
     }
 
     @Override

@@ -1,17 +1,15 @@
 package dev.scaivault.ucp;
 
+import dev.scaivault.pool.LoginDataSource;
 import java.beans.BeanInfo;
 import java.beans.IntrospectionException;
 import java.beans.Introspector;
 import java.beans.PropertyDescriptor;
-import java.io.PrintWriter;
 import java.lang.reflect.Method;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import oracle.ucp.jdbc.PoolDataSource;
 
@@ -21,7 +19,7 @@ import oracle.ucp.jdbc.PoolDataSource;
  * given, as bean properties, the pool's URL, server, port and database names and its connection factory
  * properties (a property the class does not have is skipped, as UCP skips it).
  */
-final class FactoryLogins implements DataSource {
+final class FactoryLogins extends LoginDataSource {
     private final PoolDataSource pool;
     private volatile Object factory;
 
@@ -150,44 +148,6 @@ final class FactoryLogins implements DataSource {
             // The name only: a property's value may be a secret.
             throw new SQLException("cannot set property " + name + " on the pool's connection factory", e);
         }
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-        return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {
-        // The factory's driver logs through its own loggers.
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) {
-        // The pool's factory properties carry the driver's timeouts.
-    }
-
-    @Override
-    public int getLoginTimeout() {
-        return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("no java.util.logging logger");
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName());
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
     }
 
     @Override

@@ -1,13 +1,11 @@
 package dev.scaivault.ucp;
 
-import java.io.PrintWriter;
+import dev.scaivault.pool.LoginDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -16,7 +14,7 @@ import javax.sql.DataSource;
  * connection UCP opens is then opened by the rotation core, with its credentials. UCP's own user and password,
  * which it passes here, are ignored. Not for direct use.
  */
-public final class UcpLogins implements DataSource {
+public final class UcpLogins extends LoginDataSource {
     /** The connection factory property that names the login path. */
     public static final String TOKEN_PROPERTY = "scaivaultLogins";
 
@@ -65,13 +63,8 @@ public final class UcpLogins implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() {
-        return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {
-        // The real factory's driver logs through its own loggers.
+    public String toString() {
+        return "ScaiVaultUcpLogins";
     }
 
     @Override
@@ -83,28 +76,5 @@ public final class UcpLogins implements DataSource {
     @Override
     public int getLoginTimeout() {
         return loginTimeout;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-        throw new SQLFeatureNotSupportedException("no java.util.logging logger");
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-        if (iface.isInstance(this)) {
-            return iface.cast(this);
-        }
-        throw new SQLException("not a wrapper for " + iface.getName());
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-        return iface.isInstance(this);
-    }
-
-    @Override
-    public String toString() {
-        return "ScaiVaultUcpLogins";
     }
 }
