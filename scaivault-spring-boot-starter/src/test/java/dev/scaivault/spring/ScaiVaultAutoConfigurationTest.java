@@ -10,6 +10,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.file.SighupReload;
+import dev.scaivault.pool.CredentialDataSource;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.leak.LeakCheck;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -270,7 +272,7 @@ class ScaiVaultAutoConfigurationTest {
     }
 
     @Test
-    void nonHikariDataSourceGetsAWarningNamingBeanAndClass() {
+    void unsupportedDataSourceGetsAWarningNamingBeanClassAndWhatWouldWork() {
         runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
                 .withUserConfiguration(PlainDataSource.class)
                 .run(ctx -> {
@@ -278,7 +280,22 @@ class ScaiVaultAutoConfigurationTest {
                     assertThat(warnings())
                             .anyMatch(m -> m.contains("'plain'")
                                     && m.contains(DriverManagerDataSource.class.getName())
-                                    && m.contains("not a HikariDataSource"));
+                                    && m.contains("no ScaiVault pool adapter")
+                                    && m.contains("dev.scaivault.pool.CredentialDataSource")
+                                    && m.contains("scaivault-tomcat-jdbc"));
+                    assertThat(messages()).noneMatch(m -> m.contains("follows credentials"));
+                });
+    }
+
+    @Test
+    void credentialDataSourceIsLeftToFollowItsOwnSource() {
+        runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
+                .withUserConfiguration(OwnCredentialDataSource.class)
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(warnings()).isEmpty();
+                    assertThat(messages())
+                            .anyMatch(m -> m.contains("'wrapped' is a CredentialDataSource and follows its own"));
                 });
     }
 
@@ -461,6 +478,15 @@ class ScaiVaultAutoConfigurationTest {
             HikariDataSource ds = new HikariDataSource();
             ds.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/none");
             return ds;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnCredentialDataSource {
+        @Bean(destroyMethod = "close")
+        CredentialDataSource wrapped(
+                @Qualifier(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN) SecretSource<Credentials> source) {
+            return CredentialDataSource.wrap(new DriverManagerDataSource("jdbc:postgresql://127.0.0.1:1/none"), source);
         }
     }
 
