@@ -1,4 +1,4 @@
-package dev.scaivault.pool;
+package dev.scaivault.pool.load;
 
 import dev.scaivault.source.AbstractSecretSource;
 import dev.scaivault.source.Credentials;
@@ -8,22 +8,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A source the test drives by hand. Like a mounted file the kubelet has not swapped yet, a refresh
- * re-reads what is published and nothing newer, so the binding's bridging must wait for the next publish.
+ * re-reads what is published and nothing newer, so a binding's bridging must wait for the next publish.
  */
-final class TestCredentialSource extends AbstractSecretSource<Credentials> {
+public final class ManualCredentialSource extends AbstractSecretSource<Credentials> {
     private final AtomicInteger refreshes = new AtomicInteger();
 
-    TestCredentialSource(Credentials first) {
+    public ManualCredentialSource(Credentials first) {
         super("test:manual", Clock.systemUTC());
         publish(first);
     }
 
     /** Completes once every listener has handed off the previous value. */
-    CompletableFuture<Void> publishNext(Credentials next) {
+    public CompletableFuture<Void> publishNext(Credentials next) {
         return publish(next);
     }
 
-    int refreshes() {
+    public int refreshes() {
         return refreshes.get();
     }
 
