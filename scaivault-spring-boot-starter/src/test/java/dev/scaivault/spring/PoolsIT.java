@@ -73,9 +73,27 @@ class PoolsIT {
         }
     }
 
+    /** The application's own pool bean rather than Boot's. */
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class OwnTomcatPool {
+        @Bean(destroyMethod = "close")
+        org.apache.tomcat.jdbc.pool.DataSource ownPool() {
+            org.apache.tomcat.jdbc.pool.DataSource pool = new org.apache.tomcat.jdbc.pool.DataSource();
+            pool.setUrl(pg.jdbcUrl());
+            pool.setDriverClassName("org.postgresql.Driver");
+            return pool;
+        }
+    }
+
     @Test
     void tomcatJdbcPoolOfSpringDatasourceTypeIsBound() throws Exception {
         rotates("tomcat", org.apache.tomcat.jdbc.pool.DataSource.class, App.class);
+    }
+
+    @Test
+    void applicationsOwnTomcatJdbcPoolBeanIsBound() throws Exception {
+        rotates("owntomcat", org.apache.tomcat.jdbc.pool.DataSource.class, OwnTomcatPool.class);
     }
 
     @Test
@@ -98,7 +116,7 @@ class PoolsIT {
                 "--spring.datasource.url=" + pg.jdbcUrl(),
                 "--scaivault.datasource.source=file",
                 "--scaivault.datasource.file.path=" + volume.dir()));
-        if (type != CredentialDataSource.class) {
+        if (app == App.class) {
             args.add("--spring.datasource.type=" + type.getName());
         }
         try (ConfigurableApplicationContext ctx = new SpringApplicationBuilder(app)
