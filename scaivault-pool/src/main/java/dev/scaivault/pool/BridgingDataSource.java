@@ -176,7 +176,7 @@ final class BridgingDataSource implements DataSource {
                 continue;
             }
             if (use != null && staleRetries < MAX_STALE_RETRIES && h.stale(use)) {
-                // The pool's eviction for that rotation may run before this connection is in its bag.
+                // The pool's retirement for that rotation may run before this connection is among its own.
                 staleRetries++;
                 closeQuietly(c);
                 use = h.credentialsFor(username, password);

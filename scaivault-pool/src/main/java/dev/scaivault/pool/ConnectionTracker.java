@@ -71,9 +71,9 @@ final class ConnectionTracker {
     }
 
     /**
-     * Whether a connection with retired credentials was opened too late to be sure the last eviction saw
-     * it: the pool adds a new connection to its bag just after the data source returns it, so one opened
-     * around the eviction may have been missed. {@code settleNanos} is how long that add surely takes.
+     * Whether a connection with retired credentials was opened too late to be sure the last retirement saw
+     * it: the pool adds a new connection to its own just after the data source returns it, so one opened
+     * around the retirement may have been missed. {@code settleNanos} is how long that add surely takes.
      */
     synchronized boolean missedEviction(
             Predicate<Credentials> retired, long lastEvictNanos, long nowNanos, long settleNanos) {

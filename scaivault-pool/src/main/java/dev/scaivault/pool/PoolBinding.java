@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,8 +30,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -73,19 +70,15 @@ public final class PoolBinding implements AutoCloseable {
     // A pool adds a new connection to its idle ones right after the data source returns it; this is ample.
     private static final long SETTLE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long NUDGE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
-    // After an eviction the pool takes the connection opened ahead at its first add, normally within the
+    // After a retirement the pool takes the connection opened ahead at its first add, normally within the
     // longest hold of a borrowed connection; one it has not taken by then it does not need.
     private static final long MAX_UNTAKEN_NANOS = TimeUnit.SECONDS.toNanos(5);
-    // Evicting closes the pool's connections, and a login made while the database ends those sessions took
-    // 1.5 times a bare one in the rotation demo; so the eviction waits for the new connection's login, this
+    // Retiring closes the pool's connections, and a login made while the database ends those sessions took
+    // 1.5 times a bare one in the rotation demo; so the retirement waits for the new connection's login, this
     // long at most (a login takes 5-50 ms; a slower one means a slow database, not one busy ending sessions).
-    private static final long MAX_EVICTION_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
-    private static final long MAX_BRIDGE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    private static final long MAX_RETIRE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long MAX_VALIDATION_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final Duration DEFAULT_MAX_DRAIN = Duration.ofMinutes(30);
-    // A refresh may cost the source a round trip or a new lease; failing logins must not turn into a storm.
-    private static final long MIN_REFRESH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final PoolAdapter pool;
     private final String poolName;
@@ -93,7 +86,6 @@ public final class PoolBinding implements AutoCloseable {
     private final boolean validate;
     private final long validationTimeoutNanos;
     private final long maxDrainNanos;
-    private final long authBudgetNanos;
     private final RotationListener listener;
     private final Clock clock = Clock.systemUTC();
 
@@ -101,24 +93,16 @@ public final class PoolBinding implements AutoCloseable {
     private final BridgingDataSource bridge;
     private final ConnectionTracker tracker = new ConnectionTracker();
     private final ScheduledThreadPoolExecutor executor;
-    // Its own thread, so that the eviction goes ahead when that login takes longer than it may wait.
+    // Its own thread, so that the retirement goes ahead when that login takes longer than it may wait.
     private final ExecutorService ahead;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Registration subscription;
+    private final AuthBridge auth;
 
     private volatile Credentials applied;
     private volatile Instant appliedChangeAt;
     private final AtomicBoolean firstUsePending = new AtomicBoolean();
     private final AtomicReference<Object> newestChange = new AtomicReference<>();
-    /*
-     * Locks and conditions, not monitors: a thread bridging a refused login waits here, and it is an
-     * application thread (getConnection), maybe a virtual one, which Object.wait would pin to its carrier.
-     */
-    private final ReentrantLock changeLock = new ReentrantLock();
-    private final Condition changed = changeLock.newCondition();
-    private final ReentrantLock refreshLock = new ReentrantLock();
-    private CompletableFuture<Credentials> refreshInFlight; // guarded by refreshLock
-    private long lastRefreshNanos; // guarded by refreshLock
 
     // Confined to the executor thread.
     private final List<Retiring> retiring = new ArrayList<>();
@@ -129,13 +113,11 @@ public final class PoolBinding implements AutoCloseable {
     private long validationDeadline;
     private ScheduledFuture<?> retry;
     private ScheduledFuture<?> drainPoll;
-    private volatile long lastEvictNanos;
-    private boolean evictedTwice;
+    private volatile long lastRetireNanos;
+    private boolean retiredTwice;
 
-    private final AtomicInteger bridging = new AtomicInteger();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong rotations = new AtomicLong();
-    private final AtomicLong bridged = new AtomicLong();
     private final AtomicLong handOffTimeouts = new AtomicLong();
     private volatile Instant lastRotation;
     private volatile Duration lastDrain;
@@ -160,9 +142,10 @@ public final class PoolBinding implements AutoCloseable {
         this.validate = b.validate;
         this.validationTimeoutNanos = b.validationTimeout.toNanos();
         this.listener = b.listener;
-        this.authBudgetNanos = b.authFailureBudget.toNanos();
         Duration drain = b.maxDrainTime != null ? b.maxDrainTime : defaultMaxDrain(pool);
         this.maxDrainNanos = drain.toNanos();
+        this.auth =
+                new AuthBridge(poolName, source, b.authFailureBudget.toNanos(), closed::get, () -> applied, this::tell);
 
         // Fail closed: a pool is never started on no credentials at all.
         Credentials first = source.current();
@@ -255,7 +238,7 @@ public final class PoolBinding implements AutoCloseable {
                 Optional.ofNullable(lastDrain),
                 onPrevious,
                 pending.get(),
-                bridged.get(),
+                auth.bridged(),
                 handOffTimeouts.get());
     }
 
@@ -303,12 +286,7 @@ public final class PoolBinding implements AutoCloseable {
         HandOff handOff = previous != null && !previous.sameSecretAs(next) ? change.deferHandOff() : null;
         Object token = new Object();
         newestChange.set(token);
-        changeLock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            changeLock.unlock();
-        }
+        auth.changed();
         try {
             executor.execute(() -> accept(previous, next, handOff, change.at(), token));
         } catch (RejectedExecutionException e) {
@@ -373,7 +351,8 @@ public final class PoolBinding implements AutoCloseable {
                 tell(l -> l.onValidationFailed(w.origin(), attempt, why));
                 long now = System.nanoTime();
                 if (now - validationDeadline < 0) {
-                    long backoff = Math.min(MAX_VALIDATION_BACKOFF_NANOS, FIRST_BACKOFF_NANOS << Math.min(attempt, 16));
+                    long backoff = Math.min(
+                            MAX_VALIDATION_BACKOFF_NANOS, AuthBridge.FIRST_BACKOFF_NANOS << Math.min(attempt, 16));
                     log.info(
                             "pool {}: credentials of {} do not work yet ({}, attempt {}); keeping those of {}",
                             poolName,
@@ -407,7 +386,7 @@ public final class PoolBinding implements AutoCloseable {
 
     private void applyNow(Credentials next, Instant changeAt) {
         Credentials previous = applied;
-        // Order matters: credentials first, so every connection the eviction makes the pool open uses them.
+        // Order matters: credentials first, so every connection the retirement makes the pool open uses them.
         pool.setCredentials(next);
         applied = next;
         appliedChangeAt = changeAt;
@@ -415,7 +394,7 @@ public final class PoolBinding implements AutoCloseable {
         boolean running = pool.started();
         if (running) {
             BridgingDataSource.Ready r = openAhead(next);
-            long wait = evictionDelayNanos(previous);
+            long wait = retireDelayNanos(previous);
             if (r != null && wait > 0) {
                 try {
                     r.connection.get(wait, TimeUnit.NANOSECONDS);
@@ -435,8 +414,8 @@ public final class PoolBinding implements AutoCloseable {
         if (running) {
             pool.retire();
         }
-        lastEvictNanos = System.nanoTime();
-        evictedTwice = false;
+        lastRetireNanos = System.nanoTime();
+        retiredTwice = false;
         rotations.incrementAndGet();
         Instant at = clock.instant();
         lastRotation = at;
@@ -455,17 +434,17 @@ public final class PoolBinding implements AutoCloseable {
     }
 
     /**
-     * How long the eviction may wait for the first login with new credentials: {@link
-     * #MAX_EVICTION_DELAY_NANOS}, and no more than a tenth of the life {@code previous} has left, so the drain
+     * How long the retirement may wait for the first login with new credentials: {@link
+     * #MAX_RETIRE_DELAY_NANOS}, and no more than a tenth of the life {@code previous} has left, so the drain
      * and the hand-off of credentials about to expire (a lease replaced late) keep nine tenths of their margin.
      */
-    private long evictionDelayNanos(Credentials previous) {
+    private long retireDelayNanos(Credentials previous) {
         Optional<Instant> expiry = previous == null ? Optional.empty() : previous.expiresAt();
         if (expiry.isEmpty()) {
-            return MAX_EVICTION_DELAY_NANOS;
+            return MAX_RETIRE_DELAY_NANOS;
         }
         long left = Duration.between(clock.instant(), expiry.get()).toNanos();
-        return Math.max(0, Math.min(MAX_EVICTION_DELAY_NANOS, left / 10));
+        return Math.max(0, Math.min(MAX_RETIRE_DELAY_NANOS, left / 10));
     }
 
     /**
@@ -475,7 +454,7 @@ public final class PoolBinding implements AutoCloseable {
      * fails, the pool's own finds out why (and bridges an authentication failure).
      */
     private BridgingDataSource.Ready openAhead(Credentials next) {
-        if (bridge == null || bridging.get() > 0 || tracker.count(next::sameSecretAs) > 0) {
+        if (bridge == null || auth.inProgress() || tracker.count(next::sameSecretAs) > 0) {
             return null;
         }
         BridgingDataSource.Ready r = bridge.preopen(next, ahead);
@@ -511,27 +490,27 @@ public final class PoolBinding implements AutoCloseable {
         drainPoll = null;
         Credentials current = applied;
         long now = System.nanoTime();
-        if (bridge != null && tracker.missedEviction(this::isRetired, lastEvictNanos, now, SETTLE_NANOS)) {
+        if (bridge != null && tracker.missedEviction(this::isRetired, lastRetireNanos, now, SETTLE_NANOS)) {
             log.debug("pool {}: a connection on retired credentials escaped retirement; retiring again", poolName);
             pool.retire();
-            lastEvictNanos = System.nanoTime();
+            lastRetireNanos = System.nanoTime();
         }
-        if (bridge == null && !evictedTwice && now - lastEvictNanos >= SETTLE_NANOS) {
+        if (bridge == null && !retiredTwice && now - lastRetireNanos >= SETTLE_NANOS) {
             // Blind to physical connections, we cannot tell whether one opened with the previous
-            // credentials landed just after the eviction; evicting once more after it settled catches it.
+            // credentials landed just after the retirement; retiring once more after it settled catches it.
             if (pool.started()) {
                 pool.retire();
             }
-            evictedTwice = true;
+            retiredTwice = true;
         }
-        if (bridge != null && pool.closesRetiredAtNextBorrow() && now - lastEvictNanos >= NUDGE_AFTER_NANOS) {
+        if (bridge != null && pool.closesRetiredAtNextBorrow() && now - lastRetireNanos >= NUDGE_AFTER_NANOS) {
             // Some pools (HikariCP 5) put a retired connection back among the idle ones when it is returned
             // and close it only at its next borrow, which on a quiet pool may be far off. More connections on
             // retired credentials than connections in use means one of them is idle: retiring again closes it.
             int borrowed = pool.borrowed();
             if (borrowed >= 0 && tracker.count(this::isRetired) > borrowed) {
                 pool.retire();
-                lastEvictNanos = System.nanoTime();
+                lastRetireNanos = System.nanoTime();
             }
         }
         for (Iterator<Retiring> it = retiring.iterator(); it.hasNext(); ) {
@@ -540,7 +519,7 @@ public final class PoolBinding implements AutoCloseable {
                 continue; // still the pool's credentials: a newer value is being validated
             }
             boolean drained =
-                    bridge != null ? tracker.count(r.value::sameSecretAs) == 0 : evictedTwice && poolHasNothingInUse();
+                    bridge != null ? tracker.count(r.value::sameSecretAs) == 0 : retiredTwice && poolHasNothingInUse();
             Duration waited = Duration.ofNanos(now - r.sinceNanos);
             boolean timedOut = !drained && now - r.sinceNanos >= maxDrainNanos;
             if (drained || timedOut) {
@@ -590,12 +569,12 @@ public final class PoolBinding implements AutoCloseable {
         @Override
         public boolean stale(Credentials used) {
             Credentials now = applied;
-            return now != null && !used.sameSecretAs(now) && !used.sameSecretAs(sourceCurrentOrNull());
+            return now != null && !used.sameSecretAs(now) && !used.sameSecretAs(auth.sourceCurrentOrNull());
         }
 
         @Override
         public long authFailureBudgetNanos() {
-            return authBudgetNanos;
+            return auth.budgetNanos();
         }
 
         @Override
@@ -620,125 +599,7 @@ public final class PoolBinding implements AutoCloseable {
 
         @Override
         public Credentials bridge(Credentials failed, SQLException failure, long deadlineNanos) {
-            Optional<SQLException> auth = AuthFailures.find(failure);
-            if (auth.isEmpty() || closed.get() || authBudgetNanos <= 0) {
-                return null;
-            }
-            bridged.incrementAndGet();
-            bridging.incrementAndGet();
-            try {
-                return bridgeFrom(failed, auth.get(), deadlineNanos);
-            } finally {
-                bridging.decrementAndGet();
-            }
-        }
-
-        private Credentials bridgeFrom(Credentials failed, SQLException auth, long deadlineNanos) {
-            String why = AuthFailures.describe(auth);
-            log.info(
-                    "pool {}: a new connection with the credentials of {} failed authentication ({});"
-                            + " asking source {} for fresher ones",
-                    poolName,
-                    failed.origin(),
-                    why,
-                    source.name());
-            long backoff = FIRST_BACKOFF_NANOS;
-            while (!closed.get()) {
-                Credentials better = fresherThan(failed);
-                long remaining = deadlineNanos - System.nanoTime();
-                if (better == null && remaining > 0) {
-                    awaitRefresh(Math.min(backoff, remaining));
-                    better = fresherThan(failed);
-                }
-                if (better != null) {
-                    tell(l -> l.onAuthFailureBridged(why, true));
-                    return better;
-                }
-                remaining = deadlineNanos - System.nanoTime();
-                if (remaining <= 0 || Thread.currentThread().isInterrupted()) {
-                    break;
-                }
-                awaitChange(Math.min(backoff, remaining));
-                backoff = Math.min(MAX_BRIDGE_BACKOFF_NANOS, backoff * 2);
-            }
-            log.warn(
-                    "pool {}: source {} brought no other credentials within authFailureBudget {}; the pool"
-                            + " retries on its own",
-                    poolName,
-                    source.name(),
-                    Duration.ofNanos(authBudgetNanos));
-            tell(l -> l.onAuthFailureBridged(why, false));
-            return null;
-        }
-    }
-
-    private Credentials fresherThan(Credentials failed) {
-        Credentials fromSource = sourceCurrentOrNull();
-        if (fromSource != null && !fromSource.sameSecretAs(failed)) {
-            return fromSource;
-        }
-        Credentials now = applied;
-        return now != null && !now.sameSecretAs(failed) ? now : null;
-    }
-
-    private Credentials sourceCurrentOrNull() {
-        try {
-            return source.current();
-        } catch (SecretUnavailableException e) {
-            return null;
-        }
-    }
-
-    /** One refresh in flight per binding, and at most one a second, however many logins fail at once. */
-    private void awaitRefresh(long nanos) {
-        CompletableFuture<Credentials> f;
-        boolean fresh = false;
-        refreshLock.lock();
-        try {
-            long now = System.nanoTime();
-            boolean idle = refreshInFlight == null || refreshInFlight.isDone();
-            if (idle && (refreshInFlight == null || now - lastRefreshNanos >= MIN_REFRESH_INTERVAL_NANOS)) {
-                lastRefreshNanos = now;
-                fresh = true;
-                try {
-                    // A file source re-reads on this thread: a lock, not a monitor, lets it block unpinned.
-                    refreshInFlight = source.refreshNow();
-                } catch (RuntimeException e) {
-                    refreshInFlight = CompletableFuture.failedFuture(e);
-                }
-            }
-            f = refreshInFlight;
-        } finally {
-            refreshLock.unlock();
-        }
-        if (!fresh && f.isDone()) {
-            // Asked a moment ago already: the source's next change wakes us sooner than a new request.
-            awaitChange(nanos);
-            return;
-        }
-        try {
-            f.get(nanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException e) {
-            log.debug(
-                    "pool {}: refresh of source {} failed: {}",
-                    poolName,
-                    source.name(),
-                    e.getCause().getClass().getName());
-        } catch (TimeoutException e) {
-            // The next round asks again or sees the change.
-        }
-    }
-
-    private void awaitChange(long nanos) {
-        changeLock.lock();
-        try {
-            changed.awaitNanos(nanos);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            changeLock.unlock();
+            return auth.bridge(failed, failure, deadlineNanos);
         }
     }
 

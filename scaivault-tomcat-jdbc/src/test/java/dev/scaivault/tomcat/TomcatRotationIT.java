@@ -41,7 +41,7 @@ class TomcatRotationIT {
     }
 
     /** A pool configured as Spring Boot configures it: by properties, started at its first getConnection. */
-    private static DataSource lazyPool(Config config, String name) {
+    private static DataSource lazyPool(Config config, String name, long maxAgeMillis) {
         PoolProperties p = new PoolProperties();
         if (config == Config.JDBC_URL) {
             p.setUrl(pg.server().jdbcUrl());
@@ -55,6 +55,7 @@ class TomcatRotationIT {
         p.setMaxIdle(5);
         p.setMinIdle(0);
         p.setMaxWait(10_000);
+        p.setMaxAge(maxAgeMillis);
         return new DataSource(p);
     }
 
@@ -67,7 +68,9 @@ class TomcatRotationIT {
 
     /**
      * The password changes in the database first and is published up to 500 ms later, as a kubelet volume
-     * update lags behind the rotation job: a login in that window fails authentication and is bridged.
+     * update lags behind the rotation job: a login in that window fails authentication and is bridged. A
+     * saturated pool opens no connection in that window, so connections here live 300 ms at most ({@code
+     * maxAge}, checked when one is returned): the pool logs in all the time, as one with a short maxAge does.
      */
     @ParameterizedTest
     @EnumSource(Config.class)
@@ -76,7 +79,7 @@ class TomcatRotationIT {
         String first = PgRoles.newPassword();
         pg.createRole(role, first);
         var load = load();
-        DataSource ds = lazyPool(config, "dbfirst-" + config);
+        DataSource ds = lazyPool(config, "dbfirst-" + config, 300);
         try (var source = new ManualCredentialSource(Credentials.of(role, first, "test v0"));
                 var binding = PoolBinding.builder(ds, source)
                         .listener(load.listener())
@@ -91,6 +94,7 @@ class TomcatRotationIT {
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();
             assertThat(report.handOffTimeouts()).isZero();
+            assertThat(report.bridgedAuthFailures()).as(report.toString()).isPositive();
             assertThat(binding.metrics().rotations()).isEqualTo(ROTATIONS);
             assertThat(binding.metrics().connectionsOnPreviousCredentials()).isZero();
         } finally {
@@ -110,7 +114,7 @@ class TomcatRotationIT {
         String firstPassword = PgRoles.newPassword();
         pg.createRole(prefix + 0, firstPassword);
         var load = load();
-        DataSource ds = lazyPool(config, "lease-" + config);
+        DataSource ds = lazyPool(config, "lease-" + config, 0);
         try (var source = new ManualCredentialSource(Credentials.of(prefix + 0, firstPassword, "lease 0"));
                 var binding = PoolBinding.builder(ds, source)
                         .listener(load.listener())
