@@ -97,6 +97,16 @@ class PoolsIT {
     }
 
     @Test
+    void dbcp2PoolOfSpringDatasourceTypeIsBound() throws Exception {
+        rotates("dbcp2", org.apache.commons.dbcp2.BasicDataSource.class, App.class);
+    }
+
+    @Test
+    void oracleUcpPoolOfSpringDatasourceTypeIsBound() throws Exception {
+        rotates("ucp", oracle.ucp.jdbc.PoolDataSource.class, App.class);
+    }
+
+    @Test
     void applicationsOwnCredentialDataSourceFollowsTheStartersSource() throws Exception {
         rotates("own", CredentialDataSource.class, OwnCredentialDataSource.class);
     }
