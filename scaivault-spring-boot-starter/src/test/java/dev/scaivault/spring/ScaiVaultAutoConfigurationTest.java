@@ -288,6 +288,30 @@ class ScaiVaultAutoConfigurationTest {
     }
 
     @Test
+    void otherPoolWithAnAdapterIsBoundBeforeItStarts() {
+        runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
+                .withUserConfiguration(OwnTomcatPool.class)
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(warnings()).isEmpty();
+                    assertThat(messages()).anyMatch(m -> m.contains("DataSource bean 'tomcat' follows credentials"));
+                });
+    }
+
+    @Test
+    void datasourceOptionsReachEveryPoolsBinding() {
+        for (Class<?> pool : List.of(OwnPool.class, OwnTomcatPool.class)) {
+            runner.withPropertyValues(
+                            "scaivault.datasource.source=file", fileSource(), "scaivault.datasource.max-drain-time=0s")
+                    .withUserConfiguration(pool)
+                    .run(ctx -> assertThat(ctx)
+                            .getFailure()
+                            .rootCause()
+                            .hasMessageContaining("maxDrainTime must be positive"));
+        }
+    }
+
+    @Test
     void credentialDataSourceIsLeftToFollowItsOwnSource() {
         runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
                 .withUserConfiguration(OwnCredentialDataSource.class)
@@ -477,6 +501,16 @@ class ScaiVaultAutoConfigurationTest {
         HikariDataSource pool() {
             HikariDataSource ds = new HikariDataSource();
             ds.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/none");
+            return ds;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnTomcatPool {
+        @Bean(destroyMethod = "close")
+        org.apache.tomcat.jdbc.pool.DataSource tomcat() {
+            org.apache.tomcat.jdbc.pool.DataSource ds = new org.apache.tomcat.jdbc.pool.DataSource();
+            ds.setUrl("jdbc:postgresql://127.0.0.1:1/none");
             return ds;
         }
     }
