@@ -44,10 +44,12 @@ import java.util.Objects;
  */
 public final class HikariCredentialBinding implements AutoCloseable {
     private final HikariPoolAdapter adapter;
+    private final String sourceName;
     private final PoolBinding binding;
 
     private HikariCredentialBinding(Builder b) {
         this.adapter = b.adapter;
+        this.sourceName = b.sourceName;
         adapter.preferProvider(b.preferProvider);
         this.binding = b.binding.bind();
     }
@@ -82,18 +84,21 @@ public final class HikariCredentialBinding implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "HikariCredentialBinding{pool=" + adapter.name() + ", mechanism=" + mechanism() + ", " + binding + '}';
+        return "HikariCredentialBinding{pool=" + adapter.name() + ", source=" + sourceName + ", mechanism="
+                + mechanism() + '}';
     }
 
     /** Configures and creates a {@link HikariCredentialBinding}. */
     public static final class Builder {
         private final HikariPoolAdapter adapter;
+        private final String sourceName;
         private final PoolBinding.Builder binding;
         private boolean preferProvider;
 
         private Builder(HikariDataSource pool, SecretSource<Credentials> source) {
             this.adapter = new HikariPoolAdapter(Objects.requireNonNull(pool, "pool"));
-            this.binding = PoolBinding.builder(adapter, Objects.requireNonNull(source, "source"));
+            this.sourceName = Objects.requireNonNull(source, "source").name();
+            this.binding = PoolBinding.builder(adapter, source);
         }
 
         /**
