@@ -76,7 +76,7 @@ final class FactoryLogins implements DataSource {
 
     private Object create() throws SQLException {
         String className = pool.getConnectionFactoryClassName();
-        if (className == null) {
+        if (className == null || className.isEmpty()) {
             throw new SQLException("the pool names no connection factory class (setConnectionFactoryClassName)");
         }
         Object f;

@@ -16,7 +16,8 @@ import oracle.ucp.jdbc.PoolDataSource;
  * for the same pair; so a pool bound before it starts keeps its configured pair as a constant key, gets a
  * {@link UcpLogins} factory that logs in through the core (with the core's credentials), and retiring is UCP's
  * own refresh: it replaces the available connections at once and closes the borrowed ones when they are
- * returned.
+ * returned. A started pool's configured credentials are not reported ({@code configured()}): UCP 23 does not
+ * give its password back ({@code getPassword()} throws).
  */
 final class UcpAdapter implements PoolAdapter {
     private final PoolDataSource pool;
@@ -103,11 +104,6 @@ final class UcpAdapter implements PoolAdapter {
         } catch (SQLException e) {
             return -1;
         }
-    }
-
-    @Override
-    public Credentials configured() {
-        return pool.getUser() == null ? null : Credentials.of(pool.getUser(), pool.getPassword(), "pool configuration");
     }
 
     @Override

@@ -40,7 +40,7 @@ class UcpRotationIT {
     }
 
     /** Configured by setters, started at its first getConnection(), no user or password: the source has them. */
-    static PoolDataSource lazyPool(String name) throws SQLException {
+    static PoolDataSource lazyPool(PgRoles pg, String name) throws SQLException {
         PoolDataSource ds = PoolDataSourceFactory.getPoolDataSource();
         ds.setConnectionPoolName(name);
         ds.setConnectionFactoryClassName(PGSimpleDataSource.class.getName());
@@ -80,7 +80,7 @@ class UcpRotationIT {
                 .pool("ucp", version())
                 .rotations(ROTATIONS)
                 .build();
-        PoolDataSource ds = lazyPool("ucp-dbfirst");
+        PoolDataSource ds = lazyPool(pg, "ucp-dbfirst");
         try (var binding =
                 PoolBinding.builder(ds, source).listener(load.listener()).bind()) {
             var report = load.run("password-db-first", ds, i -> {
@@ -118,7 +118,7 @@ class UcpRotationIT {
                 .pool("ucp", version())
                 .rotations(ROTATIONS)
                 .build();
-        PoolDataSource ds = lazyPool("ucp-lease");
+        PoolDataSource ds = lazyPool(pg, "ucp-lease");
         try (var binding =
                 PoolBinding.builder(ds, source).listener(load.listener()).bind()) {
             var report = load.run("fresh-role-per-rotation", ds, i -> {
