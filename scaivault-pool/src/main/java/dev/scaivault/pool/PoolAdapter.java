@@ -64,7 +64,13 @@ public interface PoolAdapter {
         return false;
     }
 
-    /** The pool's own bound on a connection's life (the default drain bound), or {@code null} if none. */
+    /**
+     * The pool's own bound on a connection's life, used as the default drain bound, or {@code null} (the core
+     * then waits up to 30 minutes). Return it only when the pool enforces it by itself and it cannot be set
+     * below what a borrower holds a connection (HikariCP's {@code maxLifetime}, at least 30 s): a bound users
+     * may set to milliseconds and the pool checks only at borrow and return (Tomcat's {@code maxAge}) would
+     * hand credentials off while borrowed connections still use them.
+     */
     default Duration maxLifetime() {
         return null;
     }

@@ -4,7 +4,6 @@ import dev.scaivault.pool.PoolAdapter;
 import dev.scaivault.source.Credentials;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.time.Duration;
 import javax.sql.ConnectionPoolDataSource;
 import javax.sql.DataSource;
 import javax.sql.XADataSource;
@@ -26,6 +25,9 @@ import org.apache.tomcat.jdbc.pool.PoolConfiguration;
  *       older version; a borrowed one is closed when it is returned ({@code shouldClose} compares versions). A
  *       connection's version is taken when it is created, before it logs in, so one created just before a
  *       purge is retired too. In-flight borrowers are not disturbed.
+ *   <li>No bound on a connection's life: {@code maxAge} is checked when a connection is returned (and, in
+ *       11.0.29, when it is borrowed: {@code reconnectIfExpired} reconnects it in place, with the user and
+ *       password it first stored), never while it is borrowed; so the drain keeps the core's default bound.
  *   <li>Whether the pool started: {@code DataSourceProxy.getPool()} creates the pool, so the adapter reads the
  *       proxy's {@code pool} field instead.
  * </ul>
@@ -121,11 +123,5 @@ final class TomcatPoolAdapter implements PoolAdapter {
         String user = config.getUsername();
         String password = config.getPassword();
         return user == null || password == null ? null : Credentials.of(user, password, "pool configuration");
-    }
-
-    @Override
-    public Duration maxLifetime() {
-        long maxAge = config.getMaxAge();
-        return maxAge > 0 ? Duration.ofMillis(maxAge) : null;
     }
 }
