@@ -2,10 +2,10 @@ package dev.scaivault.dbcp2;
 
 import dev.scaivault.pool.PoolAdapter;
 import dev.scaivault.source.Credentials;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.apache.commons.dbcp2.BasicDataSource;
+import org.apache.commons.dbcp2.managed.BasicManagedDataSource;
 import org.apache.commons.pool2.impl.GenericObjectPool;
 
 /**
@@ -14,7 +14,9 @@ import org.apache.commons.pool2.impl.GenericObjectPool;
  * so a pool bound before it starts logs in through a {@link LoginDriver} set with {@code setDriver}: every
  * physical login goes through the core, which supplies the credentials. DBCP2 has no soft eviction either:
  * retiring clears the idle connections, and each connection it opened remembers its generation, so one that
- * was borrowed at the time is destroyed at its next borrow ({@link RetirableConnection}).
+ * was borrowed at the time is destroyed at its next borrow ({@link RetirableConnection}). DBCP2's {@code maxConn}
+ * is not offered as the drain bound ({@code maxLifetime()}): it is checked only at borrow and return, and may be
+ * set below what a borrower holds a connection.
  */
 final class Dbcp2Adapter implements PoolAdapter {
     private final BasicDataSource pool;
@@ -27,11 +29,20 @@ final class Dbcp2Adapter implements PoolAdapter {
     private volatile boolean installed;
 
     Dbcp2Adapter(BasicDataSource pool) {
+        if (pool.getDriver() instanceof LoginDriver) {
+            throw new IllegalStateException("this BasicDataSource is already bound to a credential source");
+        }
         this.pool = pool;
         this.name = pool.getJmxName() != null
                 ? pool.getJmxName()
                 : "dbcp2@" + Integer.toHexString(System.identityHashCode(pool));
         this.physical = new DriverLogins(pool);
+    }
+
+    /** Only for a {@code BasicManagedDataSource}: linking it needs the transaction API, which may be absent. */
+    static boolean hasXaDataSource(DataSource pool) {
+        BasicManagedDataSource managed = (BasicManagedDataSource) pool;
+        return managed.getXADataSource() != null || managed.getXaDataSourceInstance() != null;
     }
 
     @Override
@@ -103,11 +114,5 @@ final class Dbcp2Adapter implements PoolAdapter {
     @Override
     public boolean closesRetiredAtNextBorrow() {
         return true;
-    }
-
-    @Override
-    public Duration maxLifetime() {
-        Duration d = pool.getMaxConnDuration();
-        return d == null || d.isNegative() || d.isZero() ? null : d;
     }
 }

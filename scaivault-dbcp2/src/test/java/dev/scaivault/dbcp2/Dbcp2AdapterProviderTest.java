@@ -1,6 +1,7 @@
 package dev.scaivault.dbcp2;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.apache.commons.dbcp2.BasicDataSource;
@@ -19,16 +20,26 @@ class Dbcp2AdapterProviderTest {
     }
 
     @Test
-    void aPoolConfiguredBySettersHasNotStartedAndReportsItsOwnLifetimeBound() {
+    void refusesAManagedPoolThatLogsInThroughAnXaDataSource() {
+        BasicManagedDataSource managed = new BasicManagedDataSource();
+        managed.setXADataSource("org.postgresql.xa.PGXADataSource");
+        assertThatThrownBy(() -> provider.adapt(managed))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("XADataSource");
+        assertThat(provider.adapt(new BasicManagedDataSource()).kind()).isEqualTo("dbcp2");
+    }
+
+    @Test
+    void aPoolConfiguredBySettersHasNotStartedAndOffersNoDrainBound() {
         BasicDataSource ds = new BasicDataSource();
+        ds.setMaxConn(Duration.ofMillis(300));
         var adapter = provider.adapt(ds);
         assertThat(adapter.started()).isFalse();
         assertThat(adapter.kind()).isEqualTo("dbcp2");
-        assertThat(adapter.maxLifetime()).as("DBCP2's default: no bound").isNull();
         assertThat(adapter.borrowed()).isZero();
-
-        ds.setMaxConn(Duration.ofMinutes(10));
-        assertThat(adapter.maxLifetime()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(adapter.maxLifetime())
+                .as("maxConn is checked only at borrow and return: no bound on a borrowed connection")
+                .isNull();
     }
 
     @Test

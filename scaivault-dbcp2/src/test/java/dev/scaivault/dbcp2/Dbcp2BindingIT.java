@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.scaivault.pool.PoolBinding;
+import dev.scaivault.pool.load.ManualCredentialSource;
 import dev.scaivault.pool.load.PgRoles;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.testkit.pg.TestPostgres;
@@ -12,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.dbcp2.BasicDataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -59,7 +61,7 @@ class Dbcp2BindingIT {
     void aConnectionBorrowedDuringARotationKeepsWorkingAndIsClosedAfterItsReturn() throws Exception {
         pg.createRole("dbcp2_held_a", "pw-held-a");
         pg.createRole("dbcp2_held_b", "pw-held-b");
-        var source = new TestCredentialSource(Credentials.of("dbcp2_held_a", "pw-held-a", "a"));
+        var source = new ManualCredentialSource(Credentials.of("dbcp2_held_a", "pw-held-a", "a"));
         BasicDataSource ds = new BasicDataSource();
         ds.setUrl(pg.server().jdbcUrl());
         try (ds;
@@ -97,7 +99,7 @@ class Dbcp2BindingIT {
     void aPoolThatAlreadyRunsOpensNewConnectionsWithTheNewCredentials() throws Exception {
         pg.createRole("dbcp2_started_a", "pw-started-a");
         pg.createRole("dbcp2_started_b", "pw-started-b");
-        var source = new TestCredentialSource(Credentials.of("dbcp2_started_b", "pw-started-b", "b"));
+        var source = new ManualCredentialSource(Credentials.of("dbcp2_started_b", "pw-started-b", "b"));
         BasicDataSource ds = new BasicDataSource();
         ds.setUrl(pg.server().jdbcUrl());
         ds.setUsername("dbcp2_started_a");
@@ -106,7 +108,7 @@ class Dbcp2BindingIT {
             try (Connection c = ds.getConnection()) {
                 assertThat(currentUser(c)).isEqualTo("dbcp2_started_a");
             }
-            var source2 = new TestCredentialSource(Credentials.of("dbcp2_started_a", "pw-started-a", "a"));
+            var source2 = new ManualCredentialSource(Credentials.of("dbcp2_started_a", "pw-started-a", "a"));
             try (var binding = PoolBinding.bind(ds, source2)) {
                 assertThat(binding.metrics().mechanism()).isEqualTo("CONNECTION_PROPERTIES");
                 source2.publishNext(Credentials.of("dbcp2_started_b", "pw-started-b", "b"))
@@ -117,6 +119,40 @@ class Dbcp2BindingIT {
             } finally {
                 source2.close();
             }
+        } finally {
+            source.close();
+        }
+    }
+
+    /**
+     * The database has the new password before the source: a login the pool needs in that window is refused,
+     * and the binding holds it (asking the source to refresh) until the source has the new password, so the
+     * borrower waits instead of failing.
+     */
+    @Test
+    void aLoginRefusedBeforeTheSourceHasTheNewPasswordIsBridged() throws Exception {
+        pg.createRole("dbcp2_bridge", "pw-bridge-1");
+        var source = new ManualCredentialSource(Credentials.of("dbcp2_bridge", "pw-bridge-1", "v1"));
+        BasicDataSource ds = new BasicDataSource();
+        ds.setUrl(pg.server().jdbcUrl());
+        try (ds;
+                var binding = PoolBinding.bind(ds, source)) {
+            try (Connection first = ds.getConnection()) {
+                assertThat(currentUser(first)).isEqualTo("dbcp2_bridge");
+            }
+            pg.alterPassword("dbcp2_bridge", "pw-bridge-2");
+            var publisher = CompletableFuture.runAsync(() -> {
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> binding.metrics().bridgedAuthFailures() > 0);
+                source.publishNext(Credentials.of("dbcp2_bridge", "pw-bridge-2", "v2"));
+            });
+            try (Connection idle = ds.getConnection();
+                    Connection fresh = ds.getConnection()) {
+                assertThat(currentUser(idle)).isEqualTo("dbcp2_bridge");
+                assertThat(currentUser(fresh)).isEqualTo("dbcp2_bridge");
+            }
+            publisher.get(10, TimeUnit.SECONDS);
+            assertThat(binding.metrics().bridgedAuthFailures()).isPositive();
         } finally {
             source.close();
         }

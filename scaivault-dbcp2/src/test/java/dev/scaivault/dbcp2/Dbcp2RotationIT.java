@@ -3,6 +3,7 @@ package dev.scaivault.dbcp2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaivault.pool.PoolBinding;
+import dev.scaivault.pool.load.ManualCredentialSource;
 import dev.scaivault.pool.load.PgRoles;
 import dev.scaivault.pool.load.RotationLoad;
 import dev.scaivault.source.Credentials;
@@ -58,7 +59,7 @@ class Dbcp2RotationIT {
         String first = PgRoles.newPassword();
         pg.createRole(role, first);
         LeakCheck.secret(first);
-        var source = new TestCredentialSource(Credentials.of(role, first, "test v0"));
+        var source = new ManualCredentialSource(Credentials.of(role, first, "test v0"));
         var load = RotationLoad.builder()
                 .pool("dbcp2", version())
                 .rotations(ROTATIONS)
@@ -96,7 +97,7 @@ class Dbcp2RotationIT {
         String prefix = "dbcp2_lease_";
         String firstPassword = PgRoles.newPassword();
         pg.createRole(prefix + 0, firstPassword);
-        var source = new TestCredentialSource(Credentials.of(prefix + 0, firstPassword, "lease 0"));
+        var source = new ManualCredentialSource(Credentials.of(prefix + 0, firstPassword, "lease 0"));
         var load = RotationLoad.builder()
                 .pool("dbcp2", version())
                 .rotations(ROTATIONS)

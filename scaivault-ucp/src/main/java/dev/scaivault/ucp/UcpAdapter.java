@@ -3,7 +3,6 @@ package dev.scaivault.ucp;
 import dev.scaivault.pool.PoolAdapter;
 import dev.scaivault.source.Credentials;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.Properties;
 import javax.sql.DataSource;
 import oracle.ucp.UniversalConnectionPoolException;
@@ -17,7 +16,9 @@ import oracle.ucp.jdbc.PoolDataSource;
  * {@link UcpLogins} factory that logs in through the core (with the core's credentials), and retiring is UCP's
  * own refresh: it replaces the available connections at once and closes the borrowed ones when they are
  * returned. A started pool's configured credentials are not reported ({@code configured()}): UCP 23 does not
- * give its password back ({@code getPassword()} throws).
+ * give its password back ({@code getPassword()} throws). Nor is {@code maxConnectionReuseTime} offered as the
+ * drain bound ({@code maxLifetime()}): UCP closes such a connection only when it is returned, and the time may be
+ * set below what a borrower holds one.
  */
 final class UcpAdapter implements PoolAdapter {
     private final PoolDataSource pool;
@@ -25,6 +26,9 @@ final class UcpAdapter implements PoolAdapter {
     private volatile boolean installed;
 
     UcpAdapter(PoolDataSource pool) {
+        if (UcpLogins.class.getName().equals(pool.getConnectionFactoryClassName())) {
+            throw new IllegalStateException("this PoolDataSource is already bound to a credential source");
+        }
         this.pool = pool;
         this.physical = new FactoryLogins(pool);
     }
@@ -104,11 +108,5 @@ final class UcpAdapter implements PoolAdapter {
         } catch (SQLException e) {
             return -1;
         }
-    }
-
-    @Override
-    public Duration maxLifetime() {
-        long seconds = pool.getMaxConnectionReuseTime();
-        return seconds > 0 ? Duration.ofSeconds(seconds) : null;
     }
 }

@@ -19,15 +19,24 @@ class UcpAdapterProviderTest {
     }
 
     @Test
-    void aPoolConfiguredBySettersHasNotStartedAndReportsItsReuseBound() throws SQLException {
+    void aPoolConfiguredBySettersHasNotStartedAndOffersNoDrainBound() throws SQLException {
         PoolDataSource ds = PoolDataSourceFactory.getPoolDataSource();
+        ds.setMaxConnectionReuseTime(1);
         var adapter = provider.adapt(ds);
         assertThat(adapter.started()).isFalse();
         assertThat(adapter.kind()).isEqualTo("ucp");
-        assertThat(adapter.maxLifetime()).as("UCP's default: no bound").isNull();
+        assertThat(adapter.maxLifetime())
+                .as("UCP closes a connection past its reuse time only when it is returned")
+                .isNull();
+    }
 
-        ds.setMaxConnectionReuseTime(600);
-        assertThat(adapter.maxLifetime()).hasSeconds(600);
+    @Test
+    void aPoolAlreadyGivenTheLoginFactoryIsNotAdaptedTwice() throws SQLException {
+        PoolDataSource ds = PoolDataSourceFactory.getPoolDataSource();
+        ds.setConnectionFactoryClassName(UcpLogins.class.getName());
+        assertThatThrownBy(() -> provider.adapt(ds))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already bound");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.scaivault.pool.PoolBinding;
+import dev.scaivault.pool.load.ManualCredentialSource;
 import dev.scaivault.pool.load.PgRoles;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.testkit.pg.TestPostgres;
@@ -12,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import oracle.ucp.jdbc.PoolDataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -58,7 +60,7 @@ class UcpBindingIT {
     void aConnectionBorrowedDuringARotationKeepsWorkingAndIsClosedWhenReturned() throws Exception {
         pg.createRole("ucp_held_a", "pw-held-a");
         pg.createRole("ucp_held_b", "pw-held-b");
-        var source = new TestCredentialSource(Credentials.of("ucp_held_a", "pw-held-a", "a"));
+        var source = new ManualCredentialSource(Credentials.of("ucp_held_a", "pw-held-a", "a"));
         PoolDataSource ds = UcpRotationIT.lazyPool(pg, "ucp-held");
         try (var binding = PoolBinding.bind(ds, source)) {
             Connection held = ds.getConnection();
@@ -99,7 +101,7 @@ class UcpBindingIT {
         PoolDataSource ds = UcpRotationIT.lazyPool(pg, "ucp-started");
         ds.setUser("ucp_started_a");
         ds.setPassword("pw-started-a");
-        var source = new TestCredentialSource(Credentials.of("ucp_started_a", "pw-started-a", "a"));
+        var source = new ManualCredentialSource(Credentials.of("ucp_started_a", "pw-started-a", "a"));
         try {
             try (Connection c = ds.getConnection()) {
                 assertThat(currentUser(c)).isEqualTo("ucp_started_a");
@@ -114,6 +116,39 @@ class UcpBindingIT {
                     }
                 }
             }
+        } finally {
+            source.close();
+            UcpRotationIT.destroy(ds);
+        }
+    }
+
+    /**
+     * The database has the new password before the source: a login the pool needs in that window is refused,
+     * and the binding holds it (asking the source to refresh) until the source has the new password, so the
+     * borrower waits instead of failing.
+     */
+    @Test
+    void aLoginRefusedBeforeTheSourceHasTheNewPasswordIsBridged() throws Exception {
+        pg.createRole("ucp_bridge", "pw-bridge-1");
+        var source = new ManualCredentialSource(Credentials.of("ucp_bridge", "pw-bridge-1", "v1"));
+        PoolDataSource ds = UcpRotationIT.lazyPool(pg, "ucp-bridge");
+        try (var binding = PoolBinding.bind(ds, source)) {
+            try (Connection first = ds.getConnection()) {
+                assertThat(currentUser(first)).isEqualTo("ucp_bridge");
+            }
+            pg.alterPassword("ucp_bridge", "pw-bridge-2");
+            var publisher = CompletableFuture.runAsync(() -> {
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> binding.metrics().bridgedAuthFailures() > 0);
+                source.publishNext(Credentials.of("ucp_bridge", "pw-bridge-2", "v2"));
+            });
+            try (Connection idle = ds.getConnection();
+                    Connection fresh = ds.getConnection()) {
+                assertThat(currentUser(idle)).isEqualTo("ucp_bridge");
+                assertThat(currentUser(fresh)).isEqualTo("ucp_bridge");
+            }
+            publisher.get(10, TimeUnit.SECONDS);
+            assertThat(binding.metrics().bridgedAuthFailures()).isPositive();
         } finally {
             source.close();
             UcpRotationIT.destroy(ds);

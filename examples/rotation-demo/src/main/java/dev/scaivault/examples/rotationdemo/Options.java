@@ -9,8 +9,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The demo's command line. */
-record Options(Duration duration, int threads, int rotations, List<String> paths, Path report, Duration leaseTtl) {
+record Options(
+        Duration duration,
+        int threads,
+        int rotations,
+        List<String> paths,
+        Path report,
+        Duration leaseTtl,
+        String pool) {
     static final List<String> ALL_PATHS = List.of("kubelet", "csi", "sidecar", "dynamic");
+    static final List<String> POOLS = List.of("hikari", "tomcat", "dbcp2", "ucp", "plain");
     static final String USAGE = String.join(
             System.lineSeparator(),
             "usage: java -jar rotation-demo.jar [options]",
@@ -19,7 +27,8 @@ record Options(Duration duration, int threads, int rotations, List<String> paths
             "  --threads N      query threads (default 8)",
             "  --paths LIST     delivery paths in order (default kubelet,csi,sidecar,dynamic)",
             "  --report FILE    JSON report (default target/rotation-demo-report.json)",
-            "  --lease-ttl D    TTL (and max TTL) of the dynamic path's leases (default 2500ms)");
+            "  --lease-ttl D    TTL (and max TTL) of the dynamic path's leases (default 2500ms)",
+            "  --pool P         hikari, tomcat, dbcp2, ucp or plain (a driver DataSource, no pool) (default hikari)");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)?");
 
@@ -30,6 +39,7 @@ record Options(Duration duration, int threads, int rotations, List<String> paths
         List<String> paths = ALL_PATHS;
         Path report = Path.of("target", "rotation-demo-report.json");
         Duration leaseTtl = Duration.ofMillis(2500);
+        String pool = "hikari";
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
@@ -46,6 +56,7 @@ record Options(Duration duration, int threads, int rotations, List<String> paths
                 case "--paths" -> paths = paths(v);
                 case "--report" -> report = Path.of(v);
                 case "--lease-ttl" -> leaseTtl = duration(a, v);
+                case "--pool" -> pool = pool(v);
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
@@ -53,7 +64,7 @@ record Options(Duration duration, int threads, int rotations, List<String> paths
             throw new IllegalArgumentException("--lease-ttl must be at least 1s (the dev server counts in"
                     + " milliseconds, the pool needs time to drain), got " + leaseTtl.toMillis() + "ms");
         }
-        return new Options(duration, threads, rotations, paths, report, leaseTtl);
+        return new Options(duration, threads, rotations, paths, report, leaseTtl, pool);
     }
 
     private static Duration duration(String option, String v) {
@@ -82,6 +93,15 @@ record Options(Duration duration, int threads, int rotations, List<String> paths
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(option + " needs a whole number, got '" + v + "'");
         }
+    }
+
+    private static String pool(String v) {
+        String name = v.trim().toLowerCase(Locale.ROOT);
+        if (!POOLS.contains(name)) {
+            throw new IllegalArgumentException(
+                    "--pool: unknown pool '" + v.trim() + "' (known: " + String.join(",", POOLS) + ")");
+        }
+        return name;
     }
 
     private static List<String> paths(String v) {

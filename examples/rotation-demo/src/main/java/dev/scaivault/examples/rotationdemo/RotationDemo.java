@@ -1,12 +1,10 @@
 package dev.scaivault.examples.rotationdemo;
 
-import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.util.DriverDataSource;
 import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.Time;
 import dev.scaivault.file.SighupReload;
-import dev.scaivault.hikari.HikariCredentialBinding;
 import dev.scaivault.pool.RotationListener;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
@@ -41,7 +39,8 @@ import javax.sql.DataSource;
 
 /**
  * The demo a new user runs first: embedded PostgreSQL, the testkit's dev server with a PostgreSQL dynamic
- * engine, ONE HikariCP pool bound by {@link HikariCredentialBinding}, query threads that never stop, and
+ * engine, ONE pool (HikariCP by default, or the one {@code --pool} names: see {@link DemoPool}) bound to the
+ * credentials, query threads that never stop, and
  * credential rotations through every delivery path in turn. Exits 0 only if no query failed. Measures, in the
  * same run, the floor each figure is compared with: a bare login for propagation, the borrowers' hold for
  * drain.
@@ -122,15 +121,12 @@ public final class RotationDemo {
                         .build();
                 SighupReload hup = SighupReload.install();
                 PathSource source = new PathSource();
-                HikariDataSource pool = new HikariDataSource()) {
-            // What HikariCP makes of setJdbcUrl(url), a DriverDataSource, with each login and close timed.
-            DataSource driver = new DriverDataSource(pg.jdbcUrl(), null, new Properties(), null, null);
-            pool.setDataSource(new TimedDataSource(driver, timeline));
-            pool.setPoolName("rotation-demo");
-            pool.setMaximumPoolSize(5);
-            pool.setConnectionTimeout(10_000);
+                DemoPool pool = DemoPool.create(
+                        options.pool(), new TimedDataSource(driver(pg), timeline), pg.jdbcUrl(), pg.port())) {
+            DataSource driver = driver(pg);
 
             machine.postgres(serverVersion(pg));
+            machine.pool(options.pool());
             String baselinePassword = DeliveryPath.newPassword();
             secrets.accept(baselinePassword);
             try (Connection c = pg.admin();
@@ -138,7 +134,7 @@ public final class RotationDemo {
                 s.execute("CREATE ROLE " + Baseline.ROLE + " LOGIN PASSWORD '" + baselinePassword + "'");
             }
 
-            HikariCredentialBinding binding = null;
+            boolean bound = false;
             SecretSource<Credentials> previous = null;
             long setUp = System.nanoTime();
             try {
@@ -150,14 +146,13 @@ public final class RotationDemo {
                     st.firstOrigin = next.current().origin();
                     active = st;
                     var handedOver = source.switchTo(next, new Seen(st));
-                    if (binding == null) {
+                    if (!bound) {
                         // Before the pool starts, so the binding sees every physical connection.
-                        binding = HikariCredentialBinding.builder(pool, source)
-                                .maxDrainTime(Duration.ofSeconds(10))
-                                .listener(new Listener())
-                                .bind();
+                        pool.bind(source, new Listener());
+                        bound = true;
+                        DataSource queried = pool.dataSource();
                         for (int t = 0; t < options.threads(); t++) {
-                            Thread w = threads.newThread(() -> query(pool));
+                            Thread w = threads.newThread(() -> query(queried));
                             workers.add(w);
                             w.start();
                         }
@@ -188,9 +183,7 @@ public final class RotationDemo {
                 }
                 err.print("\r" + " ".repeat(110) + "\r");
                 err.flush();
-                if (binding != null) {
-                    binding.close();
-                }
+                pool.unbind();
                 if (previous != null) {
                     previous.close();
                 }
@@ -262,7 +255,12 @@ public final class RotationDemo {
         return true;
     }
 
-    private void query(HikariDataSource pool) {
+    /** What HikariCP makes of setJdbcUrl(url): a DriverDataSource. */
+    private static DataSource driver(TestPostgres pg) {
+        return new DriverDataSource(pg.jdbcUrl(), null, new Properties(), null, null);
+    }
+
+    private void query(DataSource pool) {
         ThreadLocalRandom rnd = ThreadLocalRandom.current();
         List<Timeline.Hold> holds = timeline.holdsOfThread();
         while (!stop.get()) {

@@ -16,6 +16,7 @@ class OptionsTest {
         assertThat(o.rotations()).isGreaterThanOrEqualTo(20);
         assertThat(o.paths()).containsExactly("kubelet", "csi", "sidecar", "dynamic");
         assertThat(o.report()).isEqualTo(Path.of("target", "rotation-demo-report.json"));
+        assertThat(o.pool()).isEqualTo("hikari");
     }
 
     @Test
@@ -32,13 +33,16 @@ class OptionsTest {
                 "--report",
                 "r.json",
                 "--lease-ttl",
-                "1.5s");
+                "1.5s",
+                "--pool",
+                "DBCP2");
         assertThat(o.duration()).isEqualTo(Duration.ofSeconds(20));
         assertThat(o.threads()).isEqualTo(4);
         assertThat(o.rotations()).isEqualTo(30);
         assertThat(o.paths()).isEqualTo(List.of("dynamic", "kubelet"));
         assertThat(o.report()).isEqualTo(Path.of("r.json"));
         assertThat(o.leaseTtl()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(o.pool()).isEqualTo("dbcp2");
         assertThat(Options.parse("--duration", "500ms").duration()).isEqualTo(Duration.ofMillis(500));
         assertThat(Options.parse("--duration", "1m").duration()).isEqualTo(Duration.ofMinutes(1));
     }
@@ -51,5 +55,6 @@ class OptionsTest {
         assertThatThrownBy(() -> Options.parse("--rotations")).hasMessageContaining("needs a value");
         assertThatThrownBy(() -> Options.parse("--lease-ttl", "200ms")).hasMessageContaining("--lease-ttl");
         assertThatThrownBy(() -> Options.parse("--colour", "red")).hasMessageContaining("unknown option --colour");
+        assertThatThrownBy(() -> Options.parse("--pool", "c3p0")).hasMessageContaining("unknown pool 'c3p0'");
     }
 }
