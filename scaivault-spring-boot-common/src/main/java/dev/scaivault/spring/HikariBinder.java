@@ -2,11 +2,8 @@ package dev.scaivault.spring;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.hikari.HikariCredentialBinding;
-import dev.scaivault.pool.RotationListener;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
-import java.time.Duration;
-import java.time.Instant;
 
 /** The only class that touches HikariCP and scaivault-hikari; loaded only when both are on the class path. */
 final class HikariBinder {
@@ -21,27 +18,20 @@ final class HikariBinder {
             Object dataSource,
             String beanName,
             SecretSource<Credentials> source,
-            boolean validateBeforeApply,
+            ScaiVaultProperties.Datasource options,
             ScaiVaultMonitor monitor) {
-        HikariCredentialBinding binding = HikariCredentialBinding.builder((HikariDataSource) dataSource, source)
-                .validateBeforeApply(validateBeforeApply)
-                .listener(new RotationListener() {
-                    @Override
-                    public void onRotation(String previousOrigin, String origin, Instant at) {
-                        monitor.poolApplied(beanName, previousOrigin, origin, at);
-                    }
-
-                    @Override
-                    public void onHandOff(String previousOrigin, Duration drainTime, boolean timedOut) {
-                        monitor.poolDrained(beanName, previousOrigin, drainTime, timedOut);
-                    }
-
-                    @Override
-                    public void onAuthFailureBridged(String failure, boolean recovered) {
-                        monitor.authFailuresBridged.incrementAndGet();
-                    }
-                })
-                .bind();
-        return binding;
+        HikariCredentialBinding.Builder builder = HikariCredentialBinding.builder((HikariDataSource) dataSource, source)
+                .validateBeforeApply(options.isValidateBeforeApply())
+                .listener(PoolBinder.listener(beanName, monitor));
+        if (options.getValidationTimeout() != null) {
+            builder.validationTimeout(options.getValidationTimeout());
+        }
+        if (options.getMaxDrainTime() != null) {
+            builder.maxDrainTime(options.getMaxDrainTime());
+        }
+        if (options.getAuthFailureBudget() != null) {
+            builder.authFailureBudget(options.getAuthFailureBudget());
+        }
+        return builder.bind();
     }
 }

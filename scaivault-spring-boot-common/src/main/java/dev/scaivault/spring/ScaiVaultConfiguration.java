@@ -20,7 +20,7 @@ import org.springframework.core.env.Environment;
 
 /**
  * The beans of {@code ScaiVaultAutoConfiguration}, the same on every Boot line: the ScaiVault client, the
- * DataSource credential source and its binding to the application's HikariCP pool, and SIGHUP reload. Each
+ * DataSource credential source and its binding to the application's pool, and SIGHUP reload. Each
  * line's {@code ScaiVaultAutoConfiguration} imports it and orders it before that line's DataSource
  * auto-configuration. Every bean backs off when the application defines its own: a {@link ScaiVault}, or a
  * {@code SecretSource<Credentials>} named {@value #CREDENTIAL_SOURCE_BEAN}.

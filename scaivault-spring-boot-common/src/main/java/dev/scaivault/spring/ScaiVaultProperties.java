@@ -283,7 +283,8 @@ public class ScaiVaultProperties {
     /** Where the application's DataSource gets its credentials, kept live by ScaiVault. */
     public static class Datasource {
         /**
-         * The credential source for the application's HikariDataSource: dynamic (a database lease), file (a
+         * The credential source for the application's connection pool (HikariCP, or any pool a ScaiVault
+         * adapter on the class path supports): dynamic (a database lease), file (a
          * mounted file or volume) or secret (a static ScaiVault secret that follows rotations). Unset: the
          * starter leaves DataSources alone.
          */
@@ -294,6 +295,24 @@ public class ScaiVaultProperties {
          * its current credentials meanwhile).
          */
         private boolean validateBeforeApply;
+
+        /**
+         * How long validate-before-apply retries new credentials before applying them anyway; unset for 30 s.
+         */
+        private Duration validationTimeout;
+
+        /**
+         * The longest the previous credentials are held for connections still using them before they are handed
+         * back to the source (which may revoke them); unset for the pool's own maximum connection lifetime, or 30
+         * minutes.
+         */
+        private Duration maxDrainTime;
+
+        /**
+         * How long a new connection that failed authentication may wait for the source to bring newer
+         * credentials; 0 turns this off. Unset for 5 s. Keep it under the pool's connection timeout.
+         */
+        private Duration authFailureBudget;
 
         /**
          * Start the application even when no credentials can be had at startup (they are applied when they
@@ -329,6 +348,30 @@ public class ScaiVaultProperties {
             this.validateBeforeApply = validateBeforeApply;
         }
 
+        public Duration getValidationTimeout() {
+            return validationTimeout;
+        }
+
+        public void setValidationTimeout(Duration validationTimeout) {
+            this.validationTimeout = validationTimeout;
+        }
+
+        public Duration getMaxDrainTime() {
+            return maxDrainTime;
+        }
+
+        public void setMaxDrainTime(Duration maxDrainTime) {
+            this.maxDrainTime = maxDrainTime;
+        }
+
+        public Duration getAuthFailureBudget() {
+            return authFailureBudget;
+        }
+
+        public void setAuthFailureBudget(Duration authFailureBudget) {
+            this.authFailureBudget = authFailureBudget;
+        }
+
         public boolean isStartWithoutCredentials() {
             return startWithoutCredentials;
         }
@@ -356,7 +399,9 @@ public class ScaiVaultProperties {
         @Override
         public String toString() {
             return "Datasource{source=" + source + ", validateBeforeApply=" + validateBeforeApply
-                    + ", startWithoutCredentials=" + startWithoutCredentials + ", dynamic=" + dynamic + ", file="
+                    + ", validationTimeout=" + validationTimeout + ", maxDrainTime=" + maxDrainTime
+                    + ", authFailureBudget=" + authFailureBudget + ", startWithoutCredentials="
+                    + startWithoutCredentials + ", dynamic=" + dynamic + ", file="
                     + file + ", secret=" + secret + ", fallback=" + fallback + '}';
         }
     }

@@ -11,6 +11,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.scaivault.Auth;
 import dev.scaivault.ScaiVault;
 import dev.scaivault.file.SighupReload;
+import dev.scaivault.pool.CredentialDataSource;
 import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
 import dev.scaivault.testkit.leak.LeakCheck;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -273,7 +275,7 @@ class ScaiVaultAutoConfigurationTest {
     }
 
     @Test
-    void nonHikariDataSourceGetsAWarningNamingBeanAndClass() {
+    void unsupportedDataSourceGetsAWarningNamingBeanClassAndWhatWouldWork() {
         runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
                 .withUserConfiguration(PlainDataSource.class)
                 .run(ctx -> {
@@ -281,7 +283,46 @@ class ScaiVaultAutoConfigurationTest {
                     assertThat(warnings())
                             .anyMatch(m -> m.contains("'plain'")
                                     && m.contains(DriverManagerDataSource.class.getName())
-                                    && m.contains("not a HikariDataSource"));
+                                    && m.contains("no ScaiVault pool adapter")
+                                    && m.contains("dev.scaivault.pool.CredentialDataSource")
+                                    && m.contains("scaivault-tomcat-jdbc"));
+                    assertThat(messages()).noneMatch(m -> m.contains("follows credentials"));
+                });
+    }
+
+    @Test
+    void otherPoolWithAnAdapterIsBoundBeforeItStarts() {
+        runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
+                .withUserConfiguration(OwnTomcatPool.class)
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(warnings()).isEmpty();
+                    assertThat(messages()).anyMatch(m -> m.contains("DataSource bean 'tomcat' follows credentials"));
+                });
+    }
+
+    @Test
+    void datasourceOptionsReachEveryPoolsBinding() {
+        for (Class<?> pool : List.of(OwnPool.class, OwnTomcatPool.class)) {
+            runner.withPropertyValues(
+                            "scaivault.datasource.source=file", fileSource(), "scaivault.datasource.max-drain-time=0s")
+                    .withUserConfiguration(pool)
+                    .run(ctx -> assertThat(ctx)
+                            .getFailure()
+                            .rootCause()
+                            .hasMessageContaining("maxDrainTime must be positive"));
+        }
+    }
+
+    @Test
+    void credentialDataSourceIsLeftToFollowItsOwnSource() {
+        runner.withPropertyValues("scaivault.datasource.source=file", fileSource())
+                .withUserConfiguration(OwnCredentialDataSource.class)
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(warnings()).isEmpty();
+                    assertThat(messages())
+                            .anyMatch(m -> m.contains("'wrapped' is a CredentialDataSource and follows its own"));
                 });
     }
 
@@ -464,6 +505,25 @@ class ScaiVaultAutoConfigurationTest {
             HikariDataSource ds = new HikariDataSource();
             ds.setJdbcUrl("jdbc:postgresql://127.0.0.1:1/none");
             return ds;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnTomcatPool {
+        @Bean(destroyMethod = "close")
+        org.apache.tomcat.jdbc.pool.DataSource tomcat() {
+            org.apache.tomcat.jdbc.pool.DataSource ds = new org.apache.tomcat.jdbc.pool.DataSource();
+            ds.setUrl("jdbc:postgresql://127.0.0.1:1/none");
+            return ds;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnCredentialDataSource {
+        @Bean(destroyMethod = "close")
+        CredentialDataSource wrapped(
+                @Qualifier(ScaiVaultAutoConfiguration.CREDENTIAL_SOURCE_BEAN) SecretSource<Credentials> source) {
+            return CredentialDataSource.wrap(new DriverManagerDataSource("jdbc:postgresql://127.0.0.1:1/none"), source);
         }
     }
 

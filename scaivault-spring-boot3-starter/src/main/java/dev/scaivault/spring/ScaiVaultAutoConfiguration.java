@@ -5,7 +5,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Import;
 
 /**
- * The ScaiVault client, the DataSource credential source and its binding to the application's HikariCP
+ * The ScaiVault client, the DataSource credential source and its binding to the application's connection
  * pool, and SIGHUP reload ({@link ScaiVaultConfiguration}, shared by the Boot lines), ordered before Boot
  * 3.5's DataSource auto-configuration; health and metrics are in {@link ScaiVaultActuatorConfiguration}.
  * Every bean backs off when the application defines its own: a {@code ScaiVault}, or a {@code
