@@ -23,15 +23,7 @@ final class HikariBinder {
         HikariCredentialBinding.Builder builder = HikariCredentialBinding.builder((HikariDataSource) dataSource, source)
                 .validateBeforeApply(options.isValidateBeforeApply())
                 .listener(PoolBinder.listener(beanName, monitor));
-        if (options.getValidationTimeout() != null) {
-            builder.validationTimeout(options.getValidationTimeout());
-        }
-        if (options.getMaxDrainTime() != null) {
-            builder.maxDrainTime(options.getMaxDrainTime());
-        }
-        if (options.getAuthFailureBudget() != null) {
-            builder.authFailureBudget(options.getAuthFailureBudget());
-        }
+        PoolBinder.durations(options, builder::validationTimeout, builder::maxDrainTime, builder::authFailureBudget);
         return builder.bind();
     }
 }

@@ -7,6 +7,7 @@ import dev.scaivault.source.Credentials;
 import dev.scaivault.source.SecretSource;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 
@@ -40,15 +41,7 @@ final class PoolBinder {
             return null;
         }
         builder.validateBeforeApply(options.isValidateBeforeApply()).listener(listener(beanName, monitor));
-        if (options.getValidationTimeout() != null) {
-            builder.validationTimeout(options.getValidationTimeout());
-        }
-        if (options.getMaxDrainTime() != null) {
-            builder.maxDrainTime(options.getMaxDrainTime());
-        }
-        if (options.getAuthFailureBudget() != null) {
-            builder.authFailureBudget(options.getAuthFailureBudget());
-        }
+        durations(options, builder::validationTimeout, builder::maxDrainTime, builder::authFailureBudget);
         return builder::bind;
     }
 
@@ -70,5 +63,22 @@ final class PoolBinder {
                 monitor.authFailuresBridged.incrementAndGet();
             }
         };
+    }
+
+    /** The {@code scaivault.datasource.*} durations onto either binding's builder; unset ones keep its defaults. */
+    static void durations(
+            ScaiVaultProperties.Datasource options,
+            Consumer<Duration> validationTimeout,
+            Consumer<Duration> maxDrainTime,
+            Consumer<Duration> authFailureBudget) {
+        if (options.getValidationTimeout() != null) {
+            validationTimeout.accept(options.getValidationTimeout());
+        }
+        if (options.getMaxDrainTime() != null) {
+            maxDrainTime.accept(options.getMaxDrainTime());
+        }
+        if (options.getAuthFailureBudget() != null) {
+            authFailureBudget.accept(options.getAuthFailureBudget());
+        }
     }
 }
