@@ -3,14 +3,11 @@ package dev.scaivault.dbcp2;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaivault.pool.PoolBinding;
-import dev.scaivault.pool.load.ManualCredentialSource;
 import dev.scaivault.pool.load.PgRoles;
 import dev.scaivault.pool.load.RotationLoad;
-import dev.scaivault.source.Credentials;
+import dev.scaivault.pool.load.Rotations;
 import dev.scaivault.testkit.leak.LeakCheck;
 import dev.scaivault.testkit.pg.TestPostgres;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.dbcp2.BasicDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,10 +53,8 @@ class Dbcp2RotationIT {
     @Test
     void passwordChangedInTheDatabaseFirst() throws Exception {
         String role = "dbcp2_dbfirst";
-        String first = PgRoles.newPassword();
-        pg.createRole(role, first);
-        LeakCheck.secret(first);
-        var source = new ManualCredentialSource(Credentials.of(role, first, "test v0"));
+        var rotations = Rotations.passwordChangedInTheDatabaseFirst(pg, role);
+        var source = rotations.source();
         var load = RotationLoad.builder()
                 .pool("dbcp2", version())
                 .rotations(ROTATIONS)
@@ -68,14 +63,7 @@ class Dbcp2RotationIT {
                 var binding = PoolBinding.builder(ds, source)
                         .listener(load.listener())
                         .bind()) {
-            var report = load.run("password-db-first", ds, i -> {
-                        String next = PgRoles.newPassword();
-                        LeakCheck.secret(next);
-                        pg.alterPassword(role, next);
-                        TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(501));
-                        source.publishNext(Credentials.of(role, next, "test v" + (i + 1)));
-                    })
-                    .print();
+            var report = load.run("password-db-first", ds, rotations::rotate).print();
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();
             assertThat(report.handOffTimeouts()).isZero();
@@ -95,9 +83,8 @@ class Dbcp2RotationIT {
     @Test
     void freshRolePerRotationDroppedRightAfterHandOff() throws Exception {
         String prefix = "dbcp2_lease_";
-        String firstPassword = PgRoles.newPassword();
-        pg.createRole(prefix + 0, firstPassword);
-        var source = new ManualCredentialSource(Credentials.of(prefix + 0, firstPassword, "lease 0"));
+        var rotations = Rotations.freshRoleDroppedAfterHandOff(pg, prefix);
+        var source = rotations.source();
         var load = RotationLoad.builder()
                 .pool("dbcp2", version())
                 .rotations(ROTATIONS)
@@ -106,15 +93,8 @@ class Dbcp2RotationIT {
                 var binding = PoolBinding.builder(ds, source)
                         .listener(load.listener())
                         .bind()) {
-            var report = load.run("fresh-role-per-rotation", ds, i -> {
-                        String next = prefix + (i + 1);
-                        String password = PgRoles.newPassword();
-                        pg.createRole(next, password);
-                        source.publishNext(Credentials.of(next, password, "lease " + (i + 1)))
-                                .get(30, TimeUnit.SECONDS);
-                        pg.terminateAndDrop(prefix + i);
-                    })
-                    .print();
+            var report =
+                    load.run("fresh-role-per-rotation", ds, rotations::rotate).print();
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();
             assertThat(report.handOffTimeouts()).isZero();

@@ -2,13 +2,10 @@ package dev.scaivault.pool;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scaivault.pool.load.ManualCredentialSource;
 import dev.scaivault.pool.load.PgRoles;
 import dev.scaivault.pool.load.RotationLoad;
-import dev.scaivault.source.Credentials;
+import dev.scaivault.pool.load.Rotations;
 import dev.scaivault.testkit.pg.TestPostgres;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,20 +44,13 @@ class CredentialDataSourceIT {
     @Test
     void passwordChangedInTheDatabaseFirst() throws Exception {
         String role = "plain_dbfirst";
-        String first = PgRoles.newPassword();
-        pg.createRole(role, first);
+        var rotations = Rotations.passwordChangedInTheDatabaseFirst(pg, role);
         var load = load();
-        try (var source = new ManualCredentialSource(Credentials.of(role, first, "test v0"));
+        try (var source = rotations.source();
                 var ds = CredentialDataSource.builder(pg.simpleDataSource(), source)
                         .listener(load.listener())
                         .build()) {
-            var report = load.run("password-db-first", ds, i -> {
-                        String next = PgRoles.newPassword();
-                        pg.alterPassword(role, next);
-                        TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(501));
-                        source.publishNext(Credentials.of(role, next, "test v" + (i + 1)));
-                    })
-                    .print();
+            var report = load.run("password-db-first", ds, rotations::rotate).print();
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();
             assertThat(report.handOffTimeouts()).isZero();
@@ -76,22 +66,14 @@ class CredentialDataSourceIT {
     @Test
     void freshRolePerRotationDroppedRightAfterHandOff() throws Exception {
         String prefix = "plain_lease_";
-        String firstPassword = PgRoles.newPassword();
-        pg.createRole(prefix + 0, firstPassword);
+        var rotations = Rotations.freshRoleDroppedAfterHandOff(pg, prefix);
         var load = load();
-        try (var source = new ManualCredentialSource(Credentials.of(prefix + 0, firstPassword, "lease 0"));
+        try (var source = rotations.source();
                 var ds = CredentialDataSource.builder(pg.simpleDataSource(), source)
                         .listener(load.listener())
                         .build()) {
-            var report = load.run("fresh-role-per-rotation", ds, i -> {
-                        String next = prefix + (i + 1);
-                        String password = PgRoles.newPassword();
-                        pg.createRole(next, password);
-                        source.publishNext(Credentials.of(next, password, "lease " + (i + 1)))
-                                .get(30, TimeUnit.SECONDS);
-                        pg.terminateAndDrop(prefix + i);
-                    })
-                    .print();
+            var report =
+                    load.run("fresh-role-per-rotation", ds, rotations::rotate).print();
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();
             assertThat(report.handOffTimeouts()).isZero();

@@ -3,13 +3,10 @@ package dev.scaivault.tomcat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaivault.pool.PoolBinding;
-import dev.scaivault.pool.load.ManualCredentialSource;
 import dev.scaivault.pool.load.PgRoles;
 import dev.scaivault.pool.load.RotationLoad;
-import dev.scaivault.source.Credentials;
+import dev.scaivault.pool.load.Rotations;
 import dev.scaivault.testkit.pg.TestPostgres;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.apache.tomcat.jdbc.pool.DataSource;
 import org.apache.tomcat.jdbc.pool.PoolProperties;
 import org.junit.jupiter.api.AfterAll;
@@ -76,20 +73,14 @@ class TomcatRotationIT {
     @EnumSource(Config.class)
     void passwordChangedInTheDatabaseFirst(Config config) throws Exception {
         String role = "tomcat_dbfirst_" + config.name().toLowerCase();
-        String first = PgRoles.newPassword();
-        pg.createRole(role, first);
+        var rotations = Rotations.passwordChangedInTheDatabaseFirst(pg, role);
         var load = load();
         DataSource ds = lazyPool(config, "dbfirst-" + config, 300);
-        try (var source = new ManualCredentialSource(Credentials.of(role, first, "test v0"));
+        try (var source = rotations.source();
                 var binding = PoolBinding.builder(ds, source)
                         .listener(load.listener())
                         .bind()) {
-            var report = load.run("password-db-first/" + config, ds, i -> {
-                        String next = PgRoles.newPassword();
-                        pg.alterPassword(role, next);
-                        TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(501));
-                        source.publishNext(Credentials.of(role, next, "test v" + (i + 1)));
-                    })
+            var report = load.run("password-db-first/" + config, ds, rotations::rotate)
                     .print();
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();
@@ -111,22 +102,14 @@ class TomcatRotationIT {
     @EnumSource(Config.class)
     void freshRolePerRotationDroppedRightAfterHandOff(Config config) throws Exception {
         String prefix = "tomcat_lease_" + config.name().toLowerCase() + "_";
-        String firstPassword = PgRoles.newPassword();
-        pg.createRole(prefix + 0, firstPassword);
+        var rotations = Rotations.freshRoleDroppedAfterHandOff(pg, prefix);
         var load = load();
         DataSource ds = lazyPool(config, "lease-" + config, 0);
-        try (var source = new ManualCredentialSource(Credentials.of(prefix + 0, firstPassword, "lease 0"));
+        try (var source = rotations.source();
                 var binding = PoolBinding.builder(ds, source)
                         .listener(load.listener())
                         .bind()) {
-            var report = load.run("fresh-role-per-rotation/" + config, ds, i -> {
-                        String next = prefix + (i + 1);
-                        String password = PgRoles.newPassword();
-                        pg.createRole(next, password);
-                        source.publishNext(Credentials.of(next, password, "lease " + (i + 1)))
-                                .get(30, TimeUnit.SECONDS);
-                        pg.terminateAndDrop(prefix + i);
-                    })
+            var report = load.run("fresh-role-per-rotation/" + config, ds, rotations::rotate)
                     .print();
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();

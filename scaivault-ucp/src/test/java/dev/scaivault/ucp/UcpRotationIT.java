@@ -3,15 +3,12 @@ package dev.scaivault.ucp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaivault.pool.PoolBinding;
-import dev.scaivault.pool.load.ManualCredentialSource;
 import dev.scaivault.pool.load.PgRoles;
 import dev.scaivault.pool.load.RotationLoad;
-import dev.scaivault.source.Credentials;
+import dev.scaivault.pool.load.Rotations;
 import dev.scaivault.testkit.leak.LeakCheck;
 import dev.scaivault.testkit.pg.TestPostgres;
 import java.sql.SQLException;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import oracle.ucp.admin.UniversalConnectionPoolManagerImpl;
 import oracle.ucp.jdbc.PoolDataSource;
 import oracle.ucp.jdbc.PoolDataSourceFactory;
@@ -73,10 +70,8 @@ class UcpRotationIT {
     @Test
     void passwordChangedInTheDatabaseFirst() throws Exception {
         String role = "ucp_dbfirst";
-        String first = PgRoles.newPassword();
-        pg.createRole(role, first);
-        LeakCheck.secret(first);
-        var source = new ManualCredentialSource(Credentials.of(role, first, "test v0"));
+        var rotations = Rotations.passwordChangedInTheDatabaseFirst(pg, role);
+        var source = rotations.source();
         var load = RotationLoad.builder()
                 .pool("ucp", version())
                 .rotations(ROTATIONS)
@@ -84,14 +79,7 @@ class UcpRotationIT {
         PoolDataSource ds = lazyPool(pg, "ucp-dbfirst");
         try (var binding =
                 PoolBinding.builder(ds, source).listener(load.listener()).bind()) {
-            var report = load.run("password-db-first", ds, i -> {
-                        String next = PgRoles.newPassword();
-                        LeakCheck.secret(next);
-                        pg.alterPassword(role, next);
-                        TimeUnit.MILLISECONDS.sleep(ThreadLocalRandom.current().nextLong(501));
-                        source.publishNext(Credentials.of(role, next, "test v" + (i + 1)));
-                    })
-                    .print();
+            var report = load.run("password-db-first", ds, rotations::rotate).print();
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();
             assertThat(report.handOffTimeouts()).isZero();
@@ -112,9 +100,8 @@ class UcpRotationIT {
     @Test
     void freshRolePerRotationDroppedRightAfterHandOff() throws Exception {
         String prefix = "ucp_lease_";
-        String firstPassword = PgRoles.newPassword();
-        pg.createRole(prefix + 0, firstPassword);
-        var source = new ManualCredentialSource(Credentials.of(prefix + 0, firstPassword, "lease 0"));
+        var rotations = Rotations.freshRoleDroppedAfterHandOff(pg, prefix);
+        var source = rotations.source();
         var load = RotationLoad.builder()
                 .pool("ucp", version())
                 .rotations(ROTATIONS)
@@ -122,15 +109,8 @@ class UcpRotationIT {
         PoolDataSource ds = lazyPool(pg, "ucp-lease");
         try (var binding =
                 PoolBinding.builder(ds, source).listener(load.listener()).bind()) {
-            var report = load.run("fresh-role-per-rotation", ds, i -> {
-                        String next = prefix + (i + 1);
-                        String password = PgRoles.newPassword();
-                        pg.createRole(next, password);
-                        source.publishNext(Credentials.of(next, password, "lease " + (i + 1)))
-                                .get(30, TimeUnit.SECONDS);
-                        pg.terminateAndDrop(prefix + i);
-                    })
-                    .print();
+            var report =
+                    load.run("fresh-role-per-rotation", ds, rotations::rotate).print();
 
             assertThat(report.failedQueries()).as(report.toString()).isZero();
             assertThat(report.handOffTimeouts()).isZero();
